@@ -1,0 +1,1 @@
+"""Pulumi components that provision secure-by-default ML infrastructure on AWS (``mlwarden.components``)."""

@@ -1,0 +1,1 @@
+"""Rule modules, one per resource family; :mod:`mlwarden_rules.registry` lists them."""
