@@ -259,7 +259,8 @@ class CatalogueAnalyzer(sdk._PolicyAnalyzerServicer):
 
     def rules_for(self, resource_type: str) -> Sequence[ResourceRule[Any]]:
         """The resource rules that apply to a type token."""
-        return self._by_type.get(resource_type, self._wildcard)
+        rules: Sequence[ResourceRule[Any]] = self._by_type.get(resource_type, self._wildcard)
+        return rules
 
     # -- analysis -----------------------------------------------------------------------------------
 
