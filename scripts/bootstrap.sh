@@ -16,6 +16,12 @@ if [ ! -x .venv/bin/python ]; then
   .venv/bin/python -m pip install --quiet --disable-pip-version-check --upgrade "pip>=24" >/dev/null 2>&1
 fi
 
+# Serialise installs: several shells (or CI steps) may bootstrap the same checkout at once.
+if command -v flock >/dev/null 2>&1; then
+  exec 9>.venv/.install.lock
+  flock 9
+fi
+
 stamp=.venv/.mlwarden-install-stamp
 fingerprint=$( { cat pyproject.toml; find mlwarden components policies/mlwarden_rules -name '*.py' -o -name py.typed | LC_ALL=C sort; } | sha256sum | cut -d' ' -f1)
 if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$fingerprint" ]; then
