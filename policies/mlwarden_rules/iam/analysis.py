@@ -192,3 +192,40 @@ def over_broad_resources(statement: Statement) -> list[str]:
         if wildcard_position or (_service_wide(arn) and not has_scoping_condition(statement)):
             broad.append(resource)
     return broad
+
+
+#: Condition keys a Deny uses to say "everyone except these principals".
+PRINCIPAL_EXCEPTION_KEYS: Final = (
+    "aws:PrincipalArn",
+    "aws:PrincipalAccount",
+    "aws:PrincipalServiceName",
+    "aws:PrincipalIsAWSService",
+    "aws:userid",
+)
+
+
+def restricts_principals(statement: Statement) -> bool:
+    """A ``Deny`` aimed at everyone but some principals: ``NotPrincipal``, or a principal-exception condition."""
+    if not statement.is_deny:
+        return False
+    if statement.not_principal is not None:
+        return True
+    return any(c.key_is(*PRINCIPAL_EXCEPTION_KEYS) and c.negated for c in statement.conditions)
+
+
+def allow_only_grants(statements: tuple[Statement, ...] | list[Statement]) -> list[Statement]:
+    """``Allow`` statements for named IAM principals in a resource policy that has no principal-restricting ``Deny``.
+
+    Design decision 5: within an account, access is granted by identity policy *or* resource policy, so
+    an Allow-only resource policy that names the principals who "may" use the resource limits nobody.
+    Such a policy must pair its Allows with a Deny for everyone else (``aws:PrincipalArn`` exceptions or
+    ``NotPrincipal``). Statements for service principals and for ``*`` are not counted here (the public
+    and confused-deputy checks judge those).
+    """
+    if any(restricts_principals(s) for s in statements):
+        return []
+    return [
+        s
+        for s in statements
+        if s.is_allow and s.principal is not None and not s.principal.wildcard and s.principal.aws
+    ]
