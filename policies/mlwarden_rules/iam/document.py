@@ -236,6 +236,8 @@ def parse_document(value: Any, path: str = "policy") -> PolicyDocument | Unknown
         return value
     raw: Any = value
     if isinstance(value, str):
+        if value in UNKNOWN_SENTINELS:
+            return Unknown(path)
         if not value.strip():
             return None
         try:
