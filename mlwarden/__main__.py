@@ -1,0 +1,5 @@
+"""``python -m mlwarden``."""
+
+from mlwarden.cli import entry_point
+
+entry_point()
