@@ -76,6 +76,13 @@ def _parser() -> argparse.ArgumentParser:
 
     rules = commands.add_parser("rules", help="list the rule catalogue")
     rules.add_argument("--format", choices=("table", "markdown", "json"), default="table")
+
+    graph = commands.add_parser(
+        "graph", help="draw the environment's security layers as a Mermaid diagram, from the recorded program"
+    )
+    graph.add_argument("--stack", default="dev", help="stack name (default: dev)")
+    graph.add_argument("--cwd", type=Path, default=Path.cwd(), help="the Pulumi project folder (default: .)")
+    graph.add_argument("--output", type=Path, help="write the diagram here instead of stdout")
     return parser
 
 
@@ -127,6 +134,24 @@ def _rules(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _graph(args: argparse.Namespace) -> int:
+    from mlwarden import graph
+    from mlwarden.preview import PreviewError, record_stack
+
+    with contextlib.redirect_stdout(sys.stderr):
+        try:
+            recording = record_stack(args.cwd.resolve(), args.stack)
+        except PreviewError as e:
+            print(f"error: {e}", file=sys.stderr)
+            return EXIT_ERROR
+    diagram = graph.render(recording)
+    if args.output:
+        args.output.write_text(diagram)
+    else:
+        sys.stdout.write(diagram)
+    return EXIT_OK
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code."""
     parser = _parser()
@@ -134,6 +159,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "preview":
             return _preview(args)
+        if args.command == "graph":
+            return _graph(args)
         return _rules(args)
     except UsageError as e:
         print(f"error: {e}", file=sys.stderr)

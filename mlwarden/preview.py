@@ -443,15 +443,12 @@ def _add(
     )
 
 
-def run_preview(
-    cwd: Path,
-    stack: str,
-    pack_dirs: Sequence[Path],
-    config_files: Sequence[Path | None],
-    *,
-    python: str | None = None,
-) -> PreviewResult:
-    """Load the project, record its program for ``stack`` and analyze it with the packs."""
+def record_stack(cwd: Path, stack: str) -> Recording:
+    """Load the project and record its program for ``stack`` (no policy packs)."""
+    return _record(cwd, stack)[2]
+
+
+def _record(cwd: Path, stack: str) -> tuple[Project, StackConfig, Recording, float]:
     from mlwarden.project import ProjectError
     from mlwarden.recorder import ProgramError, UnsupportedInvokeError
 
@@ -475,6 +472,19 @@ def run_preview(
         raise PreviewError(str(e)) from None
     except ProgramError as e:
         raise PreviewError(f"the program failed: {e}") from None
+    return project, config, recording, time.perf_counter() - started
+
+
+def run_preview(
+    cwd: Path,
+    stack: str,
+    pack_dirs: Sequence[Path],
+    config_files: Sequence[Path | None],
+    *,
+    python: str | None = None,
+) -> PreviewResult:
+    """Load the project, record its program for ``stack`` and analyze it with the packs."""
+    project, config, recording, seconds = _record(cwd, stack)
     result = PreviewResult(project=project, stack=config, recording=recording)
-    result.timings["program"] = time.perf_counter() - started
+    result.timings["program"] = seconds
     return analyze(recording, project, config, pack_dirs, config_files, python=python, result=result)
