@@ -50,6 +50,7 @@ class RunContext:
     stack_exemptions: tuple[ex.Exemption, ...] = ()
     stack_tags: Mapping[str, str] = field(default_factory=dict)
     today: date = field(default_factory=date.today)
+    stack_config: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,7 +141,7 @@ def evaluate_resource(
     rule: ResourceRule[Any], resource: ResourceView, settings: RuleSettings, run: RunContext
 ) -> tuple[list[Finding], list[Result]]:
     """Run a resource rule on one resource; returns (reported findings, not-applicable results)."""
-    context = Context(params=settings.params, stack_tags=run.stack_tags)
+    context = Context(params=settings.params, stack_tags=run.stack_tags, stack_config=run.stack_config)
     try:
         results = rule.evaluate(resource, context)
     except Exception as exc:
@@ -157,7 +158,7 @@ def evaluate_stack(
     rule: StackRule, stack: StackView, settings: RuleSettings, run: RunContext
 ) -> tuple[list[Finding], list[Result]]:
     """Run a stack rule; exemption tags come from the resource and the resources it references."""
-    context = Context(params=settings.params, stack_tags=run.stack_tags)
+    context = Context(params=settings.params, stack_tags=run.stack_tags, stack_config=run.stack_config)
     try:
         results = rule.evaluate(stack, context)
     except Exception as exc:

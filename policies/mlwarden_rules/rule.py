@@ -36,16 +36,27 @@ _NAME = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 ANY_TYPE = "*"
 
 
+#: Stack config key naming the account the stack deploys to (the components read it too).
+ACCOUNT_ID_CONFIG_KEY = "mlwarden:accountId"
+
+
 @dataclass(frozen=True, slots=True)
 class Context:
-    """What a check may read besides the resource: its parameters and the stack's tags."""
+    """What a check may read besides the resource: its parameters, the stack's tags and config."""
 
     params: Mapping[str, Any] = field(default_factory=dict)
     stack_tags: Mapping[str, str] = field(default_factory=dict)
+    stack_config: Mapping[str, str] = field(default_factory=dict)
 
     def param(self, name: str) -> Any:
         """The configured value of parameter ``name``."""
         return self.params[name]
+
+    @property
+    def deployment_account(self) -> str | None:
+        """The account the stack deploys to, when its config names it (``mlwarden:accountId``)."""
+        account = self.stack_config.get(ACCOUNT_ID_CONFIG_KEY)
+        return account if isinstance(account, str) and account.isdigit() and len(account) == 12 else None
 
 
 Remediation = Callable[[ResourceView, Context], Mapping[str, Any] | None]

@@ -243,6 +243,7 @@ class CatalogueAnalyzer(sdk._PolicyAnalyzerServicer):
             stack_exemptions=stack_exemptions,
             stack_tags=self._stack_tags,
             today=self._today or date.today(),
+            stack_config=stack_config,
         )
 
     def _diagnostic(self, rule: Rule, finding: Finding, default_urn: str) -> Any:
@@ -335,7 +336,8 @@ class CatalogueAnalyzer(sdk._PolicyAnalyzerServicer):
             diagnostic = ""
             updates: Mapping[str, Any] | None = None
             try:
-                updates = rule.remediate(view, Context(params=settings.params, stack_tags=run.stack_tags))
+                context = Context(params=settings.params, stack_tags=run.stack_tags, stack_config=run.stack_config)
+                updates = rule.remediate(view, context)
             except Exception as exc:
                 diagnostic = f"remediation failed: {type(exc).__name__}: {exc}"
             properties = struct_pb2.Struct()

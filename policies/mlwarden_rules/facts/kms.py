@@ -1,4 +1,6 @@
-"""Facts about KMS keys, from Pulumi properties (``aws:kms/key:Key``, ``aws:kms/keyPolicy:KeyPolicy``)."""
+"""Facts about KMS keys, from Pulumi properties (``aws:kms/key:Key``, ``aws:kms/keyPolicy:KeyPolicy``,
+``aws:kms/replicaKey:ReplicaKey``). ``policy`` is typed ``str`` in pulumi-aws, so the bridge does not collapse
+it; a policy built in an ``apply`` from unknown ARNs is still one unknown string at preview."""
 
 from __future__ import annotations
 
@@ -29,6 +31,8 @@ class KmsKey:
     multi_region: bool | Unknown | None
     description: str | Unknown | None
     enabled: bool | Unknown | None
+    enabled_property: str = "isEnabled"
+    """The engine name of the enabled flag (``enabled`` on a replica key)."""
 
     @property
     def symmetric_encryption(self) -> bool | Unknown:
@@ -47,7 +51,7 @@ def _str_or_default(value: Any, default: str) -> str | Unknown:
 
 
 def key_facts(r: ResourceView) -> KmsKey:
-    """Facts of an ``aws:kms/key:Key`` (or the policy of an ``aws:kms/keyPolicy:KeyPolicy``)."""
+    """Facts of an ``aws:kms/key:Key``, ``aws:kms/replicaKey:ReplicaKey`` or ``aws:kms/keyPolicy:KeyPolicy``."""
     return KmsKey(
         key_spec=_str_or_default(r.get("customerMasterKeySpec") or r.get("keySpec"), "SYMMETRIC_DEFAULT"),
         key_usage=_str_or_default(r.get("keyUsage"), "ENCRYPT_DECRYPT"),
@@ -58,5 +62,7 @@ def key_facts(r: ResourceView) -> KmsKey:
         bypass_lockout_check=r.get("bypassPolicyLockoutSafetyCheck"),
         multi_region=r.get("multiRegion"),
         description=r.get("description"),
-        enabled=r.get("isEnabled"),
+        # aws:kms/key:Key says isEnabled; aws:kms/replicaKey:ReplicaKey says enabled.
+        enabled=r.get("enabled") if r.type == REPLICA_KEY else r.get("isEnabled"),
+        enabled_property="enabled" if r.type == REPLICA_KEY else "isEnabled",
     )
