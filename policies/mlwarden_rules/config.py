@@ -14,6 +14,7 @@ from typing import Any
 from mlwarden_rules import exemptions as ex
 from mlwarden_rules.engine import RuleSettings
 from mlwarden_rules.model import Level, RuleMeta
+from mlwarden_rules.values import from_wire
 
 UNVERIFIABLE_SCHEMA: dict[str, Any] = {
     "type": "string",
@@ -71,7 +72,8 @@ def settings(meta: RuleMeta, level: Level, configured: Mapping[str, Any] | None)
     """
     merged = defaults(meta)
     if configured:
-        merged.update(configured)
+        # Configure carries protobuf doubles: 365 arrives as 365.0; from_wire restores the integers.
+        merged.update(from_wire(dict(configured)))
     unverifiable = Level.MANDATORY if merged.get("unverifiable") == "mandatory" else Level.ADVISORY
     try:
         exemptions = ex.from_policy_config(meta.name, merged.get("exemptions") or [])
