@@ -24,6 +24,7 @@ import contextvars
 import runpy
 import sys
 import traceback
+import uuid
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -73,7 +74,8 @@ class RecordedResource:
     source: SourcePosition | None = None
     stack_trace: tuple[SourcePosition, ...] = ()
     outputs: dict[str, Any] = field(default_factory=dict)
-    """Registered outputs of a component (``register_outputs``), wire form."""
+    """Registered outputs of a component (``register_outputs``); for a custom resource in update mode, the
+    outputs the recorder answered with (inputs plus a deterministic id and ARN). Wire form."""
 
     def source_in(self, root: Path) -> SourcePosition | None:
         """The innermost frame of the registration that lies under ``root`` (the user's program)."""
@@ -238,6 +240,31 @@ def _position(pos: Any) -> SourcePosition | None:
     return SourcePosition(pos.uri, pos.line, pos.column)
 
 
+def created_outputs(
+    type_: str, name: str, urn: str, inputs: Mapping[str, Any], invokes: OfflineInvokes
+) -> dict[str, Any]:
+    """Deterministic id and ARN for a custom resource in update mode (the values exist after ``up``).
+
+    Only for tests of what documents look like once resources exist (an exact key pin, say): the formats
+    follow AWS's, the ids are derived from the URN so repeated runs agree.
+    """
+    partition, _, _ = partition_of(invokes.region)
+    module, _, member = type_.partition(":")[2].partition(":")
+    service = module.split("/", 1)[0]
+    kind = module.split("/", 1)[1] if "/" in module else member.lower()
+    identifier = str(uuid.uuid5(uuid.NAMESPACE_URL, urn))
+    physical = inputs.get("name") or inputs.get("bucket") or name
+    if type_ == "aws:kms/key:Key":
+        arn = f"arn:{partition}:kms:{invokes.region}:{invokes.account_id}:key/{identifier}"
+        return {**inputs, "id": identifier, "keyId": identifier, "arn": arn}
+    if service == "s3" and kind in ("bucket", "bucketV2"):
+        return {**inputs, "id": physical, "bucket": physical, "arn": f"arn:{partition}:s3:::{physical}"}
+    if service == "iam":
+        return {**inputs, "id": physical, "arn": f"arn:{partition}:iam::{invokes.account_id}:{kind}/{physical}"}
+    arn = f"arn:{partition}:{service}:{invokes.region}:{invokes.account_id}:{kind}/{physical}"
+    return {**inputs, "id": f"{physical}-{identifier[:8]}", "arn": arn}
+
+
 class _NoMocks(mocks.Mocks):
     """The recorder answers everything itself; the SDK's mock callbacks must never be reached."""
 
@@ -251,10 +278,13 @@ class _NoMocks(mocks.Mocks):
 class RecordingMonitor(mocks.MockMonitor):
     """A resource monitor that records registrations with first-preview semantics."""
 
-    def __init__(self, project: str, stack: str, invokes: OfflineInvokes | None = None) -> None:
+    def __init__(
+        self, project: str, stack: str, invokes: OfflineInvokes | None = None, *, preview: bool = True
+    ) -> None:
         super().__init__(_NoMocks())
         self.recording = Recording(project=project, stack=stack)
         self.invokes = invokes or OfflineInvokes()
+        self.preview = preview
         self._project = project
         self._stack = stack
 
@@ -299,8 +329,12 @@ class RecordingMonitor(mocks.MockMonitor):
                 stack_trace=tuple(reversed(trace)),
             )
         )
-        # Preview: no id yet; outputs are the checked inputs, everything computed stays unknown.
-        return resource_pb2.RegisterResourceResponse(urn=urn, id="", object=_struct(inputs))
+        if self.preview or not request.custom:
+            # Preview: no id yet; outputs are the checked inputs, everything computed stays unknown.
+            return resource_pb2.RegisterResourceResponse(urn=urn, id="", object=_struct(inputs))
+        outputs = created_outputs(request.type, request.name, urn, inputs, self.invokes)
+        self.recording.resources[-1].outputs = outputs
+        return resource_pb2.RegisterResourceResponse(urn=urn, id=str(outputs["id"]), object=_struct(outputs))
 
     def RegisterResourceOutputs(self, request: Any) -> Any:
         """Keep a component's registered outputs."""
@@ -358,11 +392,13 @@ def run_program(
 ) -> Recording:
     """Run ``program`` (a callable, or a program directory with ``__main__.py``) and record it.
 
-    Runs in a fresh event loop and a fresh context, so consecutive runs in one process are isolated.
+    Runs in a fresh event loop and a fresh context, so consecutive runs in one process are isolated. With
+    ``preview=False`` the run behaves as an update: custom resources get a deterministic id and ARN
+    (:func:`created_outputs`), so documents that embed values known only after creation can be inspected.
     Raises :class:`ProgramError` when the program raises, and :class:`UnsupportedInvokeError` when it
     calls a provider function that needs the cloud.
     """
-    monitor = RecordingMonitor(project, stack, invokes)
+    monitor = RecordingMonitor(project, stack, invokes, preview=preview)
     program_root = program if isinstance(program, Path) else None
 
     def body() -> None:
