@@ -29,7 +29,8 @@ EXEMPTIONS_SCHEMA: dict[str, Any] = {
     "description": (
         "Resources exempted from this policy. Each entry names a resource by URN or logical-name pattern "
         "(shell wildcards), gives a reason and optionally an expiry date; exempted results stay in the "
-        "report as advisory."
+        "report as advisory. With unverifiableOnly, the entry covers only results that cannot be verified at "
+        "preview (a document that embeds an id created later), never violations."
     ),
     "items": {
         "type": "object",
@@ -38,6 +39,7 @@ EXEMPTIONS_SCHEMA: dict[str, Any] = {
             "name": {"type": "string", "minLength": 1},
             "reason": {"type": "string", "minLength": ex.MIN_REASON_LENGTH},
             "expires": {"type": "string", "pattern": r"^\d{4}-\d{2}-\d{2}$"},
+            "unverifiableOnly": {"type": "boolean"},
         },
         "required": ["reason"],
         "anyOf": [{"required": ["urn"]}, {"required": ["name"]}],

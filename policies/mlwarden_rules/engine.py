@@ -105,7 +105,11 @@ def _finding(
     if result.status is Status.UNVERIFIABLE:
         unverifiable = reported_level(settings.unverifiable_level)
         level = min(level, unverifiable, key=lambda lv: _LEVEL_ORDER[lv])
-    candidates = ex.find(meta.name, urn, name, (*settings.exemptions, *run.stack_exemptions), tag_sources)
+    candidates = [
+        e
+        for e in ex.find(meta.name, urn, name, (*settings.exemptions, *run.stack_exemptions), tag_sources)
+        if not e.unverifiable_only or result.status is Status.UNVERIFIABLE
+    ]
     active = next((e for e in candidates if not e.expired(run.today)), None)
     expired = next((e for e in candidates if e.expired(run.today)), None) if active is None else None
     if active is not None and result.status is not Status.ERROR:

@@ -10,6 +10,12 @@ Three forms (design decision 9):
 
 ``urn`` and ``name`` are shell-style patterns (``fnmatch``). An exempted result becomes advisory and
 keeps its reason; an expired exemption no longer applies and the result says so.
+
+An exemption can be limited to results that are unverifiable at preview (``unverifiableOnly: true``, or
+the tag ``mlwarden:unknown-at-preview:<policy>``). That is how a stack declares design decision 2's named
+exceptions — a document that must embed an id which exists only after creation (an exact key pin, a VPC
+endpoint id): the UNVERIFIABLE result is reported with the reason, while a real violation, once the
+value is known (``pulumi up`` runs the pack on known values), stays at the rule's level.
 """
 
 from __future__ import annotations
@@ -25,6 +31,8 @@ from typing import Any
 
 #: Prefix of the exemption tag key; the policy name follows.
 TAG_PREFIX = "mlwarden:exempt:"
+#: Prefix of the tag that declares a value unknown at preview for a reason (UNVERIFIABLE results only).
+UNKNOWN_TAG_PREFIX = "mlwarden:unknown-at-preview:"
 #: Stack configuration key holding stack-wide exemptions.
 STACK_CONFIG_KEY = "mlwarden:exemptions"
 #: Shortest reason accepted (as cdk-nag: a reason must say something).
@@ -44,6 +52,8 @@ class Exemption:
     urn: str | None = None
     name: str | None = None
     expires: date | None = None
+    unverifiable_only: bool = False
+    """Applies only to results that are unverifiable at preview, never to violations."""
 
     def matches(self, policy: str, urn: str, name: str) -> bool:
         """Whether this exemption names the given policy and resource."""
@@ -60,7 +70,8 @@ class Exemption:
     def describe(self) -> str:
         """``reason [source, until date]`` for messages."""
         until = f", until {self.expires.isoformat()}" if self.expires else ""
-        return f"{self.reason} [{self.source}{until}]"
+        scope = ", unknown at preview only" if self.unverifiable_only else ""
+        return f"{self.reason} [{self.source}{scope}{until}]"
 
 
 class ExemptionError(ValueError):
@@ -82,7 +93,7 @@ def parse_entry(entry: Any, *, where: str, source: str, need_policy: bool) -> Ex
     """Validate one exemption entry from config and build the :class:`Exemption`."""
     if not isinstance(entry, Mapping):
         raise ExemptionError(f"{where}: an exemption must be an object, got {entry!r}")
-    allowed = {"urn", "name", "reason", "expires"} | ({"policy"} if need_policy else set())
+    allowed = {"urn", "name", "reason", "expires", "unverifiableOnly"} | ({"policy"} if need_policy else set())
     unknown = set(entry) - allowed
     if unknown:
         raise ExemptionError(f"{where}: unknown keys {sorted(unknown)}; accepted: {sorted(allowed)}")
@@ -98,6 +109,9 @@ def parse_entry(entry: Any, *, where: str, source: str, need_policy: bool) -> Ex
     policy = entry.get("policy")
     if need_policy and (not isinstance(policy, str) or not policy):
         raise ExemptionError(f"{where}: policy must name the policy the exemption is for")
+    unverifiable_only = entry.get("unverifiableOnly", False)
+    if not isinstance(unverifiable_only, bool):
+        raise ExemptionError(f"{where}: unverifiableOnly must be true or false, got {unverifiable_only!r}")
     return Exemption(
         reason=reason.strip(),
         source=source,
@@ -105,6 +119,7 @@ def parse_entry(entry: Any, *, where: str, source: str, need_policy: bool) -> Ex
         urn=urn,
         name=name,
         expires=_parse_date(entry.get("expires"), where),
+        unverifiable_only=unverifiable_only,
     )
 
 
@@ -147,12 +162,20 @@ def stack_config_from_environment() -> dict[str, str]:
     return {str(k): v for k, v in parsed.items()} if isinstance(parsed, dict) else {}
 
 
-def from_tags(policy: str, tags: Mapping[str, Any], *, source: str = "tag") -> Exemption | None:
-    """The exemption a ``mlwarden:exempt:<policy>`` tag declares, if any.
+def from_tags(policy: str, tags: Mapping[str, Any], *, source: str = "tag") -> list[Exemption]:
+    """The exemptions ``mlwarden:exempt:<policy>`` and ``mlwarden:unknown-at-preview:<policy>`` tags declare.
 
     A tag whose reason is too short is ignored (the violation then stands, which is the safe side).
     """
-    value = tags.get(TAG_PREFIX + policy)
+    found = []
+    for prefix, unverifiable_only in ((TAG_PREFIX, False), (UNKNOWN_TAG_PREFIX, True)):
+        exemption = _from_tag_value(policy, tags.get(prefix + policy), source, unverifiable_only)
+        if exemption is not None:
+            found.append(exemption)
+    return found
+
+
+def _from_tag_value(policy: str, value: Any, source: str, unverifiable_only: bool) -> Exemption | None:
     if not isinstance(value, str):
         return None
     expires: date | None = None
@@ -166,7 +189,7 @@ def from_tags(policy: str, tags: Mapping[str, Any], *, source: str = "tag") -> E
     reason = value.strip()
     if len(reason) < MIN_REASON_LENGTH:
         return None
-    return Exemption(reason=reason, source=source, policy=policy, expires=expires)
+    return Exemption(reason=reason, source=source, policy=policy, expires=expires, unverifiable_only=unverifiable_only)
 
 
 def tag_exemption_value(reason: str, expires: date | None = None) -> str:
@@ -195,7 +218,5 @@ def find(
     """Every exemption (declared or by tag) that names this policy and resource, expired ones included."""
     found = [e for e in declared if e.matches(policy, urn, name)]
     for tags in tag_sources:
-        tagged = from_tags(policy, tags)
-        if tagged is not None:
-            found.append(tagged)
+        found.extend(from_tags(policy, tags))
     return found

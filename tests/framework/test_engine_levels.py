@@ -178,6 +178,27 @@ def test_malformed_stack_exemptions_are_ignored_so_the_violation_stands() -> Non
     assert d.enforcementLevel == pb.MANDATORY
 
 
+def test_unverifiable_only_exemption_covers_an_unknown_value() -> None:
+    entry = {"name": "thing", "reason": "embeds an id created later", "unverifiableOnly": True}
+    (d,) = _analyze({"flag": UNKNOWN_STRING}, config={"exemptions": [entry], "unverifiable": "mandatory"})
+    assert d.enforcementLevel == pb.ADVISORY
+    assert "[policy config, unknown at preview only]" in d.message
+
+
+def test_unverifiable_only_exemption_never_covers_a_violation() -> None:
+    entry = {"name": "thing", "reason": "embeds an id created later", "unverifiableOnly": True}
+    (d,) = _analyze({"flag": False}, config={"exemptions": [entry]})
+    assert d.enforcementLevel == pb.MANDATORY
+    assert not d.message.startswith(EXEMPTED_PREFIX)
+
+
+def test_unknown_at_preview_tag_covers_only_unverifiable_results() -> None:
+    tags = {"mlwarden:unknown-at-preview:test-flag-must-be-true": "embeds an id created later"}
+    (unknown,) = _analyze({"flag": UNKNOWN_STRING, "tags": tags}, config={"unverifiable": "mandatory"})
+    (violation,) = _analyze({"flag": False, "tags": tags})
+    assert (unknown.enforcementLevel, violation.enforcementLevel) == (pb.ADVISORY, pb.MANDATORY)
+
+
 def test_a_rule_that_raises_fails_closed_at_its_level() -> None:
     (d,) = _analyze({"flag": "boom"})
     assert d.enforcementLevel == pb.MANDATORY

@@ -56,13 +56,26 @@ def test_stack_exemptions_must_be_a_list() -> None:
 def test_tag_value_carries_an_optional_expiry() -> None:
     value = ex.tag_exemption_value("dev data is synthetic", date(2027, 1, 31))
     assert value == "dev data is synthetic expires=2027-01-31"
-    tagged = ex.from_tags("p", {ex.TAG_PREFIX + "p": value})
-    assert tagged is not None
-    assert (tagged.reason, tagged.expires) == ("dev data is synthetic", date(2027, 1, 31))
+    (tagged,) = ex.from_tags("p", {ex.TAG_PREFIX + "p": value})
+    assert (tagged.reason, tagged.expires, tagged.unverifiable_only) == (
+        "dev data is synthetic",
+        date(2027, 1, 31),
+        False,
+    )
 
 
 def test_tag_for_another_policy_is_not_an_exemption() -> None:
-    assert ex.from_tags("p", {ex.TAG_PREFIX + "q": "some long reason here"}) is None
+    assert ex.from_tags("p", {ex.TAG_PREFIX + "q": "some long reason here"}) == []
+
+
+def test_unknown_at_preview_tag_declares_an_unverifiable_only_exemption() -> None:
+    (tagged,) = ex.from_tags("p", {ex.UNKNOWN_TAG_PREFIX + "p": "embeds the key ARN created by this stack"})
+    assert tagged.unverifiable_only
+
+
+def test_unverifiable_only_must_be_a_boolean() -> None:
+    with pytest.raises(ex.ExemptionError, match="unverifiableOnly must be true or false"):
+        ex.from_policy_config("p", [{"name": "x", "reason": "long enough reason", "unverifiableOnly": "yes"}])
 
 
 def test_stack_config_is_read_from_the_engines_environment(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -218,16 +218,6 @@ def _statement(raw: Any, index: int) -> Statement:
     )
 
 
-def _mark_unknowns(value: Any, path: str) -> Any:
-    if isinstance(value, str) and value in UNKNOWN_SENTINELS:
-        return Unknown(path)
-    if isinstance(value, Mapping):
-        return {k: _mark_unknowns(v, f"{path}.{k}") for k, v in value.items()}
-    if isinstance(value, list):
-        return [_mark_unknowns(v, f"{path}[{i}]") for i, v in enumerate(value)]
-    return value
-
-
 def parse_document(value: Any, path: str = "policy") -> PolicyDocument | Unknown | Malformed | None:
     """Parse a policy property: None when absent, :class:`Unknown` when not known, or the document."""
     if value is None:
@@ -244,9 +234,10 @@ def parse_document(value: Any, path: str = "policy") -> PolicyDocument | Unknown
             raw = json.loads(value)
         except json.JSONDecodeError as e:
             return Malformed(path, f"not valid JSON: {e.msg} at line {e.lineno} column {e.colno}")
-        raw = _mark_unknowns(raw, path)
-    unknown = first_unknown(raw)
-    if unknown is not None:
+        # A sentinel can only hide in the text; skip the walk for the common, fully known document.
+        if any(sentinel in value for sentinel in UNKNOWN_SENTINELS):
+            return Unknown(path)
+    elif first_unknown(raw) is not None:
         # The bridge collapses a document with any unknown leaf into one unknown string.
         return Unknown(path)
     if not isinstance(raw, Mapping):

@@ -138,8 +138,11 @@ def s3_bucket_policy_no_untrusted_accounts(stack: StackView, context: Context) -
     """Every account an ``Allow`` grants to is the owner's or trusted."""
     index = s3_index(stack)
     trusted = frozenset(str(a) for a in context.param("trustedAccountIds") or ())
+    # The stack's own account (mlwarden:accountId) owns its buckets when the bucket does not say otherwise.
+    deployment = frozenset({context.deployment_account}) if context.deployment_account else frozenset()
     for target in policy_targets(index):
-        owners = (target.bucket.expected_owners if target.bucket is not None else frozenset()) | index.account_ids
+        declared = target.bucket.expected_owners if target.bucket is not None else frozenset()
+        owners = (declared or deployment) | index.account_ids
         allowed = owners | trusted
         results: list[Result] = []
         for decl, document in known_documents(target, results, missing=None):
