@@ -43,7 +43,7 @@ def test_mandatory_violation_exits_1_and_names_the_policy_and_resource() -> None
     assert result.returncode == 1, result.stderr
     assert "kms-key-rotation-enabled" in result.stdout
     assert "aws:kms/key:Key: no-rotation" in result.stdout
-    assert "__main__.py:6" in result.stdout
+    assert "__main__.py:24" in result.stdout
 
 
 def test_json_report_follows_the_documented_contract(small_json: dict) -> None:
@@ -83,7 +83,7 @@ def test_sarif_report_is_valid_sarif_2_1_0_with_locations() -> None:
     failing = next(r for r in results if r["ruleId"] == "kms-key-rotation-enabled" and r["level"] == "error")
     location = failing["locations"][0]["physicalLocation"]
     assert location["artifactLocation"]["uri"] == "__main__.py"
-    assert location["region"]["startLine"] == 6
+    assert location["region"]["startLine"] == 24
     suppressed = next(r for r in results if r.get("suppressions"))
     assert "re-import" in suppressed["suppressions"][0]["justification"]
     rules = log["runs"][0]["tool"]["driver"]["rules"]
