@@ -437,7 +437,14 @@ R = "cloudtrail-in-stack"
 CASES += [
     Case(R, "pass", [dataset(), trail()], "trail-declared"),
     Case(R, "pass", [dataset(), res(EDS, "lake", {})], "event-data-store-declared"),
-    Case(R, "pass", [res(BUCKET, "scratch", {"bucket": "scratch"})], "no-ml-buckets"),
+    Case(
+        R,
+        "pass",
+        [res(BUCKET, "logs", {"bucket": "logs", "tags": {"mlwarden:data-class": "access-logs"}})],
+        "no-data-buckets",
+    ),
+    Case(R, "fail", [res(BUCKET, "scratch", {"bucket": "scratch"})], "unclassified-bucket-without-trail"),
+    Case(R, "pass", [res(BUCKET, "scratch", {"bucket": "scratch"}), trail()], "unclassified-bucket-with-trail"),
     Case(R, "fail", [dataset()], "no-trail", flagged=("data",)),
     Case(R, "unverifiable", [res(BUCKET, "b", {"bucket": "x", "tags": UNKNOWN})], "tags-unknown"),
     Case(

@@ -14,6 +14,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any, Final
 
 from mlwarden_rules import checks
+from mlwarden_rules import tags as tag_keys
 from mlwarden_rules.facts.cloudtrail import (
     BUCKET_TYPES,
     RECORDERS,
@@ -418,11 +419,19 @@ def cloudtrail_ml_api_events(stack: StackView, context: Context) -> Iterator[Res
             )
 
 
+def _unclassified_buckets(stack: StackView) -> Iterator[ResourceView]:
+    """Buckets whose known tags carry no ``mlwarden:data-class``."""
+    for bucket in stack.of_type(*BUCKET_TYPES):
+        tags = bucket.tags
+        if not isinstance(tags, Unknown) and tag_keys.DATA_CLASS not in tags:
+            yield bucket
+
+
 @stack_rule(
     "cloudtrail-in-stack",
     description=(
-        "A stack with dataset or model buckets should declare the trail that records them, or declare which "
-        "existing trail does."
+        "A stack with dataset or model buckets (or buckets that do not say what they hold) should declare the "
+        "trail that records them, or declare which existing trail does."
     ),
     severity=Severity.MEDIUM,
     threats=(Threat.AUDIT_EVASION, Threat.DATA_POISONING),
@@ -440,9 +449,20 @@ def cloudtrail_ml_api_events(stack: StackView, context: Context) -> Iterator[Res
     ),
 )
 def cloudtrail_in_stack(stack: StackView, context: Context) -> Iterator[Result]:
-    """A trail or event data store exists wherever dataset/model buckets do."""
+    """A trail or event data store exists wherever dataset/model buckets, or unclassified buckets, do."""
     buckets, undecided = ml_buckets(stack)
     has_recorder = any(True for _ in stack.of_type(*RECORDERS))
+    # A hand-written bucket without mlwarden:data-class may well hold training data: without a trail in
+    # the stack, nothing shows that anyone records who touches it.
+    for view in _unclassified_buckets(stack):
+        if has_recorder:
+            yield Result.passed(urn=view.urn)
+        else:
+            yield Result.failed(
+                "this bucket does not say what it holds (no mlwarden:data-class tag) and the stack has no "
+                "CloudTrail trail; no declared trail records who writes or reads it",
+                urn=view.urn,
+            )
     for view in undecided:
         if not has_recorder:
             yield Result.unverifiable(
