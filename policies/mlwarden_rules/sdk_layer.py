@@ -40,7 +40,7 @@ from pulumi_policy.deserialize import serialize_properties
 
 from mlwarden_rules import config as cfg
 from mlwarden_rules import exemptions as ex
-from mlwarden_rules.engine import Finding, RunContext, evaluate_resource, evaluate_stack
+from mlwarden_rules.engine import Finding, RuleSettings, RunContext, evaluate_resource, evaluate_stack
 from mlwarden_rules.model import Level, RuleMeta, Severity
 from mlwarden_rules.resources import ResourceView, StackView
 from mlwarden_rules.rule import ANY_TYPE, Context, ResourceRule, Rule, StackRule
@@ -222,6 +222,9 @@ class CatalogueAnalyzer(sdk._PolicyAnalyzerServicer):
         self._stack_config: dict[str, str] | None = None
         self._stack_tags: dict[str, str] = {}
         self._inputs_seen: dict[str, ResourceView] = {}
+        # Derived once per configuration, not per request: both are read for every rule of every call.
+        self._settings_cache: dict[str, tuple[Level, RuleSettings]] = {}
+        self._run_cache: RunContext | None = None
 
     # -- configuration ------------------------------------------------------------------------------
 
@@ -229,12 +232,34 @@ class CatalogueAnalyzer(sdk._PolicyAnalyzerServicer):
         """Keep the stack's config and tags; the SDK keeps the tags for its own policies too."""
         self._stack_config = dict(request.config)
         self._stack_tags = dict(request.tags)
+        self._run_cache = None
         return super().ConfigureStack(request, context)
+
+    def Configure(self, request: Any, context: Any) -> Any:
+        """The SDK stores levels and properties; our derived settings start afresh."""
+        response = super().Configure(request, context)  # type: ignore[no-untyped-call]
+        self._settings_cache = {}
+        return response
 
     def _level(self, rule: Rule) -> Level:
         return _FROM_SDK_LEVEL[self._get_enforcement_level(self._sdk_policies[rule.name])]
 
+    def _settings(self, rule: Rule) -> tuple[Level, RuleSettings]:
+        cached = self._settings_cache.get(rule.name)
+        if cached is None:
+            level = self._level(rule)
+            cached = (level, cfg.settings(rule.meta, level, self._get_policy_config(rule.name)))
+            self._settings_cache[rule.name] = cached
+        return cached
+
     def _run_context(self) -> RunContext:
+        today = self._today or date.today()
+        cached = self._run_cache
+        if cached is None or cached.today != today:
+            cached = self._run_cache = self._build_run_context(today)
+        return cached
+
+    def _build_run_context(self, today: date) -> RunContext:
         stack_config = self._stack_config if self._stack_config is not None else ex.stack_config_from_environment()
         try:
             stack_exemptions = ex.from_stack_config(stack_config)
@@ -245,7 +270,7 @@ class CatalogueAnalyzer(sdk._PolicyAnalyzerServicer):
         return RunContext(
             stack_exemptions=stack_exemptions,
             stack_tags=self._stack_tags,
-            today=self._today or date.today(),
+            today=today,
             stack_config=stack_config,
         )
 
@@ -281,10 +306,9 @@ class CatalogueAnalyzer(sdk._PolicyAnalyzerServicer):
         self._inputs_seen[request.urn] = view
         run = self._run_context()
         for rule in self.rules_for(request.type):
-            level = self._level(rule)
+            level, settings = self._settings(rule)
             if level is Level.DISABLED:
                 continue
-            settings = cfg.settings(rule.meta, level, self._get_policy_config(rule.name))
             findings, not_applicable = evaluate_resource(rule, view, settings, run)
             for finding in findings:
                 response.diagnostics.append(self._diagnostic(rule, finding, request.urn))
@@ -307,10 +331,9 @@ class CatalogueAnalyzer(sdk._PolicyAnalyzerServicer):
         )
         run = self._run_context()
         for rule in self._stack_rules:
-            level = self._level(rule)
+            level, settings = self._settings(rule)
             if level is Level.DISABLED:
                 continue
-            settings = cfg.settings(rule.meta, level, self._get_policy_config(rule.name))
             findings, not_applicable = evaluate_stack(rule, stack, settings, run)
             for finding in findings:
                 response.diagnostics.append(self._diagnostic(rule, finding, ""))

@@ -16,6 +16,7 @@ import json
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
+from functools import lru_cache
 from typing import Any
 
 from mlwarden_rules.values import UNKNOWN_SENTINELS, Unknown, first_unknown
@@ -136,8 +137,12 @@ class PolicyDocument:
         return (s for s in self.statements if s.is_deny)
 
 
+@lru_cache(maxsize=65536)
 def action_matches(pattern: str, action: str) -> bool:
-    """IAM action matching: case-insensitive, with ``*`` and ``?`` wildcards."""
+    """IAM action matching: case-insensitive, with ``*`` and ``?`` wildcards.
+
+    Cached: a catalogue run asks the same (pattern, action) pairs for every statement of every request.
+    """
     return fnmatchcase(action.lower(), pattern.lower())
 
 
@@ -219,7 +224,22 @@ def _statement(raw: Any, index: int) -> Statement:
 
 
 def parse_document(value: Any, path: str = "policy") -> PolicyDocument | Unknown | Malformed | None:
-    """Parse a policy property: None when absent, :class:`Unknown` when not known, or the document."""
+    """Parse a policy property: None when absent, :class:`Unknown` when not known, or the document.
+
+    JSON text is parsed once and shared: several rules read the same document of a request, and the parsed
+    model is immutable.
+    """
+    if isinstance(value, str):
+        return _parse_text(value, path)
+    return _parse(value, path)
+
+
+@lru_cache(maxsize=4096)
+def _parse_text(value: str, path: str) -> PolicyDocument | Unknown | Malformed | None:
+    return _parse(value, path)
+
+
+def _parse(value: Any, path: str) -> PolicyDocument | Unknown | Malformed | None:
     if value is None:
         return None
     if isinstance(value, Unknown):
