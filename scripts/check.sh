@@ -8,7 +8,10 @@ echo "== ruff"
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
 echo "== mypy"
-.venv/bin/mypy -p mlwarden -p mlwarden_rules
+# Type-check the installed layout (the strict editable install's link tree): from the checkout root,
+# ./mlwarden would shadow the package and hide mlwarden.components (which lives in components/).
+tree=$(ls -d build/__editable__.mlwarden-*)
+(cd "$tree" && ../../.venv/bin/mypy --config-file ../../pyproject.toml --cache-dir ../../.cache/mypy -p mlwarden -p mlwarden_rules)
 echo "== pytest"
 # -P keeps the checkout's folders off sys.path, so tests import the installed package layout.
 .venv/bin/python -P -m pytest "$@"
