@@ -9,6 +9,8 @@ the S3 statement builders (:mod:`~mlwarden.components.s3_statements`), the exemp
 (:mod:`~mlwarden.components.exemptions`) and the validation message form (:mod:`~mlwarden.components.validation`).
 """
 
+from mlwarden.components.alarms import SecurityAlarms, SecurityAlarmsArgs, Subscription, alarm_name_pattern
+from mlwarden.components.audit import AuditTrail, AuditTrailArgs
 from mlwarden.components.context import AwsContext
 from mlwarden.components.iam import (
     Grantee,
@@ -20,6 +22,9 @@ from mlwarden.components.iam import (
 )
 from mlwarden.components.key_policy import SERVICE_ACCESS, KeyService, key_usage_statement
 from mlwarden.components.kms import EncryptionKey, EncryptionKeyArgs
+from mlwarden.components.logs import EncryptedLogGroup, EncryptedLogGroupArgs, log_group_name_pattern
+from mlwarden.components.malware import MalwareProtection, MalwareProtectionArgs, malware_role_arn
+from mlwarden.components.network import IsolatedNetwork, IsolatedNetworkArgs, Workload, flow_log_group_name
 from mlwarden.components.policy_document import (
     Condition,
     PolicyDocument,
@@ -42,28 +47,44 @@ from mlwarden.components.validation import ArgumentError
 __all__ = [
     "SERVICE_ACCESS",
     "ArgumentError",
+    "AuditTrail",
+    "AuditTrailArgs",
     "AwsContext",
     "BucketProfile",
     "Condition",
+    "EncryptedLogGroup",
+    "EncryptedLogGroupArgs",
     "EncryptionKey",
     "EncryptionKeyArgs",
     "Grantee",
+    "IsolatedNetwork",
+    "IsolatedNetworkArgs",
     "KeyService",
+    "MalwareProtection",
+    "MalwareProtectionArgs",
     "ObjectLockMode",
     "PolicyDocument",
     "Principal",
     "PrincipalTrust",
     "SecureBucket",
     "SecureBucketArgs",
+    "SecurityAlarms",
+    "SecurityAlarmsArgs",
     "ServiceTrust",
     "Statement",
+    "Subscription",
+    "Workload",
     "WorkloadRole",
     "WorkloadRoleArgs",
+    "alarm_name_pattern",
     "allow",
     "assume_role",
     "bucket_name_for",
     "condition",
     "deny",
+    "flow_log_group_name",
     "key_usage_statement",
+    "log_group_name_pattern",
+    "malware_role_arn",
     "sagemaker_vpc_baseline_statements",
 ]

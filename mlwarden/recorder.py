@@ -33,6 +33,7 @@ from typing import Any
 from google.protobuf import empty_pb2, json_format, struct_pb2
 from pulumi.runtime import mocks
 from pulumi.runtime.proto import resource_pb2
+from pulumi.runtime.settings import SETTINGS
 
 from mlwarden.bridge import check_inputs
 from mlwarden_rules.values import RESOURCE_REFERENCE_SIG, SIG_KEY, UNKNOWN_STRING
@@ -407,10 +408,15 @@ def run_program(
         from pulumi.runtime.sync_await import _sync_await
 
         loop = asyncio.new_event_loop()
+        loop.set_exception_handler(_quiet_unretrieved)
         asyncio.set_event_loop(loop)
         try:
             pulumi_config.set_all_config(dict(config or {}), list(secret_keys))
             mocks.set_mocks(_NoMocks(), project=project, stack=stack, preview=preview, monitor=monitor)
+            # A failed earlier run can leave RPCs and its unhandled exception behind in the runtime's
+            # manager; start from a clean one, as the SDK's own test decorator does.
+            SETTINGS.rpc_manager.clear()
+            SETTINGS.outputs.clear()
 
             def main() -> None:
                 if isinstance(program, Path):
@@ -425,6 +431,12 @@ def run_program(
 
             _sync_await(run_pulumi_func(main))
         finally:
+            # Let cancelled work finish before the loop closes, so nothing outlives this run.
+            pending = asyncio.all_tasks(loop)
+            for task in pending:
+                task.cancel()
+            if pending:
+                loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
             asyncio.set_event_loop(None)
             loop.close()
 
@@ -438,6 +450,17 @@ def run_program(
             raise unsupported from None
         raise ProgramError(exc, _program_location(exc, program_root)) from exc
     return monitor.recording
+
+
+def _quiet_unretrieved(loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
+    """Drop "exception was never retrieved" reports: they repeat the program error already raised.
+
+    When a program fails, the SDK leaves sibling futures holding the same exception; asyncio would print
+    each one, with its whole chain, when it is garbage-collected. Anything else goes to the default handler.
+    """
+    if "never retrieved" in str(context.get("message", "")):
+        return
+    loop.default_exception_handler(context)
 
 
 def _find_cause(exc: BaseException, kind: type[UnsupportedInvokeError]) -> UnsupportedInvokeError | None:

@@ -170,3 +170,15 @@ def test_config_and_secret_keys_reach_the_program() -> None:
     )
     assert seen["plain"] == "research"
     assert recording.named("p").inputs["value"] == {SIG_KEY: SECRET_SIG, "value": UNKNOWN_STRING}
+
+
+def test_a_run_that_fails_in_an_apply_does_not_leak_into_the_next() -> None:
+    def failing() -> None:
+        def explode(_: str) -> str:
+            raise ValueError("apply failed")
+
+        aws.s3.Bucket("a", bucket=pulumi.Output.from_input("x").apply(explode))
+
+    with pytest.raises(ProgramError, match="apply failed"):
+        record(failing)
+    assert [r.name for r in record(lambda: aws.s3.Bucket("b", bucket="b-bucket")).resources] == ["b"]

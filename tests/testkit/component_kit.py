@@ -41,7 +41,11 @@ BREAK_GLASS = f"arn:aws:iam::{ACCOUNT}:role/break-glass"
 REASON = "a reason that fits the AWS tag character set"
 
 #: Policy-document properties, by type: the bridge's table plus the key policy (typed str, not a document).
-DOCUMENT_PROPERTIES: dict[str, tuple[str, ...]] = {**POLICY_DOCUMENT_PROPERTIES, "aws:kms/key:Key": ("policy",)}
+DOCUMENT_PROPERTIES: dict[str, tuple[str, ...]] = {
+    **POLICY_DOCUMENT_PROPERTIES,
+    "aws:kms/key:Key": ("policy",),
+    "aws:ec2/vpcEndpoint:VpcEndpoint": ("policy",),
+}
 HERE = Path(__file__).resolve().parents[1] / "components"
 
 
