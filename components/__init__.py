@@ -12,6 +12,7 @@ the S3 statement builders (:mod:`~mlwarden.components.s3_statements`), the exemp
 from mlwarden.components.alarms import SecurityAlarms, SecurityAlarmsArgs, Subscription, alarm_name_pattern
 from mlwarden.components.audit import AuditTrail, AuditTrailArgs
 from mlwarden.components.context import AwsContext
+from mlwarden.components.ecr import SecureContainerRepository, SecureContainerRepositoryArgs
 from mlwarden.components.iam import (
     Grantee,
     PrincipalTrust,
@@ -24,6 +25,7 @@ from mlwarden.components.key_policy import SERVICE_ACCESS, KeyService, key_usage
 from mlwarden.components.kms import EncryptionKey, EncryptionKeyArgs
 from mlwarden.components.logs import EncryptedLogGroup, EncryptedLogGroupArgs, log_group_name_pattern
 from mlwarden.components.malware import MalwareProtection, MalwareProtectionArgs, malware_role_arn
+from mlwarden.components.model_registry import ModelRegistry, ModelRegistryArgs
 from mlwarden.components.network import IsolatedNetwork, IsolatedNetworkArgs, Workload, flow_log_group_name
 from mlwarden.components.policy_document import (
     Condition,
@@ -35,6 +37,9 @@ from mlwarden.components.policy_document import (
     condition,
     deny,
 )
+from mlwarden.components.sagemaker_endpoint import EndpointVariant, SecureModelEndpoint, SecureModelEndpointArgs
+from mlwarden.components.sagemaker_notebook import NotebookLifecycle, SecureNotebook, SecureNotebookArgs
+from mlwarden.components.sagemaker_studio import SecureStudioDomain, SecureStudioDomainArgs
 from mlwarden.components.storage import (
     BucketProfile,
     ObjectLockMode,
@@ -56,18 +61,30 @@ __all__ = [
     "EncryptedLogGroupArgs",
     "EncryptionKey",
     "EncryptionKeyArgs",
+    "EndpointVariant",
     "Grantee",
     "IsolatedNetwork",
     "IsolatedNetworkArgs",
     "KeyService",
     "MalwareProtection",
     "MalwareProtectionArgs",
+    "ModelRegistry",
+    "ModelRegistryArgs",
+    "NotebookLifecycle",
     "ObjectLockMode",
     "PolicyDocument",
     "Principal",
     "PrincipalTrust",
     "SecureBucket",
     "SecureBucketArgs",
+    "SecureContainerRepository",
+    "SecureContainerRepositoryArgs",
+    "SecureModelEndpoint",
+    "SecureModelEndpointArgs",
+    "SecureNotebook",
+    "SecureNotebookArgs",
+    "SecureStudioDomain",
+    "SecureStudioDomainArgs",
     "SecurityAlarms",
     "SecurityAlarmsArgs",
     "ServiceTrust",

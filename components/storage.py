@@ -1,9 +1,23 @@
 """``SecureBucket``: an S3 bucket for one kind of data, secure by default, in pulumi-aws 7's split resources.
 
 Profiles (design decision 4): ``dataset`` and ``model`` (SSE-KMS, Object Lock), ``audit`` (CloudTrail's
-bucket: SSE-KMS with the logs key, Object Lock, CloudTrail's statements) and ``access-logs`` (the target
+bucket: SSE-KMS with the logs key, Object Lock, CloudTrail's statements), ``access-logs`` (the target
 of S3 server access logging: SSE-S3, the only default encryption log delivery supports; never Object
-Lock; the ``logging.s3.amazonaws.com`` statement; no encryption-header deny; does not log to itself).
+Lock; the ``logging.s3.amazonaws.com`` statement; no encryption-header deny; does not log to itself) and
+``monitoring`` (SageMaker data capture: SSE-KMS with the monitoring key, no Object Lock, captured objects
+expire — see below).
+
+**Monitoring buckets** hold what endpoints capture: real inference requests and responses, often personal
+data. SageMaker writes them with the execution role's credentials, naming the data-capture key in the
+``aws:kms`` headers — ``SecureModelEndpoint`` always gives it this bucket key's ARN, so the uploads satisfy
+the encryption-header contract below unchanged. They get no Object Lock, by design: captured payloads must
+stay deletable (erasure requests, the lifecycle expiry that keeps them from accumulating), Object Lock
+requires a Content-MD5 or checksum header on every upload, which SageMaker's capture writer is not
+documented to send, and the pack's Object Lock rule judges dataset, model and audit buckets only. Their
+integrity comes from versioning (a deletion or overwrite leaves the previous version for the noncurrent
+window) and from write grants limited to the capture prefix. Current objects expire after
+``expire_objects_after_days`` (default :data:`DEFAULT_MONITORING_EXPIRATION_DAYS`); noncurrent versions
+after the usual window.
 
 Every bucket gets: a deterministic name (:mod:`mlwarden.components.naming`), default encryption with SSE-C
 blocked, all four public-access-block flags, BucketOwnerEnforced, versioning, access logging to the
@@ -77,6 +91,11 @@ class BucketProfile(StrEnum):
     MODEL = tag_keys.MODEL
     ACCESS_LOGS = tag_keys.ACCESS_LOGS
     AUDIT = tag_keys.AUDIT
+    MONITORING = tag_keys.MONITORING
+
+
+#: Profiles that never take Object Lock (and no reason for its absence: the Object Lock rule does not judge them).
+UNLOCKED_PROFILES: Final = frozenset({BucketProfile.ACCESS_LOGS, BucketProfile.MONITORING})
 
 
 class ObjectLockMode(StrEnum):
@@ -90,6 +109,9 @@ class ObjectLockMode(StrEnum):
 DEFAULT_NONCURRENT_VERSION_DAYS: Final = 90
 #: S3 accepts lifecycle and retention periods up to 100 years.
 MAX_DAYS: Final = 36500
+#: Captured inference data (monitoring buckets) expires after a year by default: long enough for Model
+#: Monitor baselines and incident reviews, short enough not to keep personal data indefinitely.
+DEFAULT_MONITORING_EXPIRATION_DAYS: Final = 365
 
 BUCKET_NAME = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
 PREFIX = re.compile(r"^(?:[A-Za-z0-9!_.'()-]+/)+$")
@@ -141,6 +163,9 @@ class SecureBucketArgs:
     bucket_name: str | None = None
     """An explicit bucket name instead of the deterministic one."""
     noncurrent_version_expiration_days: int = DEFAULT_NONCURRENT_VERSION_DAYS
+    expire_objects_after_days: int | None = None
+    """``monitoring`` only: days after which current objects (captured data) expire; default
+    :data:`DEFAULT_MONITORING_EXPIRATION_DAYS`. Other profiles keep their objects until someone deletes them."""
     object_lock_mode: ObjectLockMode | str | None = None
     """Default ``GOVERNANCE`` for dataset, model and audit buckets; ``COMPLIANCE`` cannot be undone."""
     object_lock_retention_days: int | None = None
@@ -219,6 +244,7 @@ class SecureBucket(pulumi.ComponentResource):
             where, "noncurrent_version_expiration_days", args.noncurrent_version_expiration_days, 1, MAX_DAYS, "days"
         )
         key = self._check_encryption(where, profile, args)
+        expiration_days = self._check_expiration(where, profile, args)
         access_logs = self._check_logging(where, profile, bucket_name, args)
         lock = self._check_object_lock(where, profile, args)
         sources, trails = self._check_log_sources(where, profile, args)
@@ -313,6 +339,7 @@ class SecureBucket(pulumi.ComponentResource):
             bucket=bucket_id,
             expected_bucket_owner=owner,
             rules=[
+                *self._expiration_rules(expiration_days),
                 aws.s3.BucketLifecycleConfigurationRuleArgs(
                     id="expire-noncurrent-versions",
                     status="Enabled",
@@ -378,6 +405,27 @@ class SecureBucket(pulumi.ComponentResource):
         return args.key
 
     @staticmethod
+    def _check_expiration(where: str, profile: BucketProfile, args: SecureBucketArgs) -> int | None:
+        if profile is not BucketProfile.MONITORING:
+            require(
+                args.expire_objects_after_days is None,
+                where,
+                "expire_objects_after_days",
+                args.expire_objects_after_days,
+                "None: only monitoring buckets expire their current objects",
+            )
+            return None
+        days = args.expire_objects_after_days
+        return require_int_range(
+            where,
+            "expire_objects_after_days",
+            DEFAULT_MONITORING_EXPIRATION_DAYS if days is None else days,
+            1,
+            MAX_DAYS,
+            "days",
+        )
+
+    @staticmethod
     def _check_logging(
         where: str, profile: BucketProfile, bucket_name: str, args: SecureBucketArgs
     ) -> SecureBucket | None:
@@ -407,14 +455,18 @@ class SecureBucket(pulumi.ComponentResource):
             or args.object_lock_retention_days is not None
             or args.confirm_compliance_mode_cannot_be_undone
         )
-        if profile is BucketProfile.ACCESS_LOGS:
-            require(
-                not asked and args.disable_object_lock_reason is None,
-                where,
-                "object_lock_mode",
-                args.object_lock_mode,
-                "no Object Lock arguments: S3 cannot deliver server access logs to a bucket with Object Lock",
+        if profile in UNLOCKED_PROFILES:
+            why = (
+                "S3 cannot deliver server access logs to a bucket with Object Lock"
+                if profile is BucketProfile.ACCESS_LOGS
+                else "captured inference data must stay deletable and expire, and the Object Lock rule does not "
+                "judge monitoring buckets"
             )
+            if args.disable_object_lock_reason is not None:
+                raise ArgumentError(
+                    where, "disable_object_lock_reason", args.disable_object_lock_reason, f"None: {why}"
+                )
+            require(not asked, where, "object_lock_mode", args.object_lock_mode, f"no Object Lock arguments: {why}")
             return None
         if args.disable_object_lock_reason is not None:
             require(
@@ -560,6 +612,19 @@ class SecureBucket(pulumi.ComponentResource):
         return checked, exempt
 
     # -- resources ---------------------------------------------------------------------------------
+
+    @staticmethod
+    def _expiration_rules(days: int | None) -> list[aws.s3.BucketLifecycleConfigurationRuleArgs]:
+        if days is None:
+            return []
+        return [
+            aws.s3.BucketLifecycleConfigurationRuleArgs(
+                id="expire-current-objects",
+                status="Enabled",
+                filter=aws.s3.BucketLifecycleConfigurationRuleFilterArgs(prefix=""),
+                expiration=aws.s3.BucketLifecycleConfigurationRuleExpirationArgs(days=days),
+            )
+        ]
 
     @staticmethod
     def _encryption_rule(key: EncryptionKey | None) -> aws.s3.BucketServerSideEncryptionConfigurationRuleArgs:
