@@ -243,6 +243,8 @@ class KeyPolicyInputs:
     deployer_role_arn: str
     administrator_arns: Sequence[str] = ()
     user_arns: Sequence[str] = ()
+    attacher_arns: Sequence[str] = ()
+    """Roles that may attach the key to AWS resources (grants only, no cryptographic use)."""
     via_services: Sequence[KeyService] = ()
     service_targets: Mapping[KeyService, Sequence[str]] = field(default_factory=dict)
     """Service-principal rows to include, with their targets (trail names, log groups, alarm patterns)."""
@@ -259,9 +261,41 @@ def key_policy(context: AwsContext, inputs: KeyPolicyInputs) -> PolicyDocument:
     if inputs.user_arns:
         rows = [SERVICE_ACCESS[s] for s in inputs.via_services]
         statements.extend(_user_statements(context, inputs.user_arns, rows))
+    if inputs.attacher_arns:
+        statements.extend(_attacher_statements(context, inputs.attacher_arns, inputs.via_services))
     for service, targets in inputs.service_targets.items():
         statements.extend(_service_principal_statements(context, SERVICE_ACCESS[service], targets))
     return PolicyDocument.of(statements)
+
+
+#: What a role that attaches the key to AWS resources needs (no encrypt or decrypt).
+ATTACHER_ACTIONS: Final = ("kms:CreateGrant", "kms:DescribeKey")
+
+
+def _attacher_statements(
+    context: AwsContext, attachers: Sequence[str], services: Sequence[KeyService]
+) -> list[Statement]:
+    """Creating SageMaker or ECR resources with the key: the service creates grants with the caller's rights.
+
+    ``kms:GrantIsForAWSResource`` exists only in grant requests, so ``DescribeKey`` gets its own statement.
+    """
+    endpoints = [
+        context.service_endpoint(SERVICE_ACCESS[s].via_service or "")
+        for s in services
+        if SERVICE_ACCESS[s].attaches_grants and SERVICE_ACCESS[s].via_service
+    ]
+    principal = Principal.aws(*attachers)
+    caller = condition("StringEquals", "kms:CallerAccount", context.account_id)
+    via = condition("StringEquals", "kms:ViaService", *endpoints)
+    return [
+        allow(
+            "AttachToAwsResources",
+            ("kms:CreateGrant",),
+            principal=principal,
+            conditions=[caller, condition("Bool", "kms:GrantIsForAWSResource", "true"), via],
+        ),
+        allow("DescribeForAttaching", ("kms:DescribeKey",), principal=principal, conditions=[caller, via]),
+    ]
 
 
 def _user_statements(context: AwsContext, users: Sequence[str], rows: Sequence[ServiceAccess]) -> list[Statement]:

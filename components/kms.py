@@ -81,6 +81,11 @@ class EncryptionKeyArgs:
     """Roles that use the key through ``via_services`` (directly, within the account, when none are listed)."""
     via_services: Sequence[KeyService | str] = ()
     """Services through which ``users`` use the key: s3, sns, sagemaker, ecr, ebs."""
+    resource_attachers: Sequence[RoleRef] = ()
+    """Roles that attach the key to AWS resources they create without using it themselves — typically the
+    deployer creating SageMaker notebooks, endpoint configurations or ECR repositories with this key, which
+    create grants with the caller's credentials: ``kms:CreateGrant`` (``kms:GrantIsForAWSResource``) and
+    ``kms:DescribeKey`` through the attaching ``via_services`` only."""
     cloudtrail_trail_names: Sequence[str] = ()
     """Trails (in this account and region) that encrypt their logs with the key."""
     log_group_name_patterns: Sequence[str] = ()
@@ -106,7 +111,11 @@ def _policy_inputs(where: str, args: EncryptionKeyArgs) -> KeyPolicyInputs:
     deployer = require_match(
         where, "deployer_role_arn", args.deployer_role_arn, ROLE_ARN, "an IAM role ARN (not a session ARN)"
     )
-    for argument, values in (("administrators", args.administrators), ("users", args.users)):
+    for argument, values in (
+        ("administrators", args.administrators),
+        ("users", args.users),
+        ("resource_attachers", args.resource_attachers),
+    ):
         if isinstance(values, str):
             raise ArgumentError(where, argument, values, "a list of WorkloadRole components or IAM role ARNs")
     users = tuple(_role_arn(where, "users", u) for u in args.users)
@@ -122,6 +131,14 @@ def _policy_inputs(where: str, args: EncryptionKeyArgs) -> KeyPolicyInputs:
     )
     require(
         bool(users) or not via_services, where, "users", list(args.users), "at least one role when via_services is set"
+    )
+    attachers = tuple(_role_arn(where, "resource_attachers", a) for a in args.resource_attachers)
+    require(
+        not attachers or any(SERVICE_ACCESS[s].attaches_grants for s in via_services),
+        where,
+        "resource_attachers",
+        list(args.resource_attachers),
+        "roles only when via_services includes a service that attaches keys to resources (sagemaker, ecr, ebs)",
     )
     targets: dict[KeyService, tuple[str, ...]] = {}
     for service, argument, values, pattern, accepted in (
@@ -151,6 +168,7 @@ def _policy_inputs(where: str, args: EncryptionKeyArgs) -> KeyPolicyInputs:
         deployer_role_arn=deployer,
         administrator_arns=tuple(_role_arn(where, "administrators", a) for a in args.administrators),
         user_arns=users,
+        attacher_arns=attachers,
         via_services=via_services,
         service_targets=targets,
     )
@@ -192,7 +210,9 @@ class EncryptionKey(pulumi.ComponentResource):
             **data_class_tag(data_class),
             **exemption_tags(where, declared=args.exemptions, loosened={}),
         }
-        named_roles = [r.role for r in (*args.administrators, *args.users) if isinstance(r, WorkloadRole)]
+        named_roles = [
+            r.role for r in (*args.administrators, *args.users, *args.resource_attachers) if isinstance(r, WorkloadRole)
+        ]
         super().__init__(TYPE, name, None, opts)
 
         self._name = name

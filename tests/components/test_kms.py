@@ -16,7 +16,7 @@ from mlwarden.components import (
     WorkloadRoleArgs,
 )
 from mlwarden.components.key_policy import ADMIN_ACTIONS, ALIAS_ACTIONS, ENCRYPT_DECRYPT_ACTIONS
-from mlwarden.recorder import Recording
+from mlwarden.recorder import ProgramError, Recording
 from mlwarden_rules import thresholds
 
 KEY = "aws:kms/key:Key"
@@ -175,6 +175,25 @@ def test_create_grant_is_limited_to_aws_resources_of_the_services_that_attach_ke
             "kms:ViaService": sorted(f"{s}.{REGION}.amazonaws.com" for s in ("sagemaker", "ecr", "ec2")),
         },
     }
+
+
+def test_resource_attachers_may_only_create_grants_for_aws_resources_and_describe(kit: Kit) -> None:
+    recording = record_key_with_roles(kit, via_services=["s3", "sagemaker"], resource_attachers=[DEPLOYER])
+    statements = kit.statements(recording.named("data", KEY))
+    attach = statements["AttachToAwsResources"]
+    assert (attach["Principal"], attach["Action"]) == ({"AWS": [DEPLOYER]}, ["kms:CreateGrant"])
+    assert attach["Condition"] == {
+        "Bool": {"kms:GrantIsForAWSResource": "true"},
+        "StringEquals": {"kms:CallerAccount": ACCOUNT, "kms:ViaService": f"sagemaker.{REGION}.amazonaws.com"},
+    }
+    describe = statements["DescribeForAttaching"]
+    assert (describe["Principal"], describe["Action"]) == ({"AWS": [DEPLOYER]}, ["kms:DescribeKey"])
+    assert "Bool" not in describe["Condition"]
+
+
+def test_resource_attachers_need_a_service_that_attaches_keys(kit: Kit) -> None:
+    with pytest.raises(ProgramError, match="resource_attachers"):
+        record_key_with_roles(kit, via_services=["s3"], resource_attachers=[DEPLOYER])
 
 
 def test_users_through_s3_alone_get_no_create_grant(kit: Kit) -> None:
