@@ -80,6 +80,7 @@ from mlwarden.components.validation import (
 )
 from mlwarden_rules import tags as tag_keys
 from mlwarden_rules import thresholds
+from mlwarden_rules.exemptions import UNKNOWN_TAG_PREFIX, tag_exemption_value
 
 TYPE: Final = "mlwarden:storage:SecureBucket"
 
@@ -212,6 +213,40 @@ def _policy_suffix(prefix: str) -> str:
     return f"-{slug}-{naming.name_hash(prefix)}"
 
 
+#: The pack's stack rules that read a bucket's policy document; when the document embeds values that exist
+#: only after creation (the exact key ARN, VPC endpoint ids), each of them is unverifiable at a first preview.
+#: ``tests/components/test_storage_unknown_at_preview.py`` keeps this list equal to what the pack reports.
+POLICY_READING_STACK_RULES: Final = (
+    "s3-bucket-encryption-header-contract",
+    "s3-bucket-policy-denies-insecure-transport",
+    "s3-bucket-policy-no-untrusted-accounts",
+    "s3-bucket-policy-requires-tls12",
+    "s3-data-bucket-vpc-endpoint-only",
+    "s3-dataset-bucket-write-once",
+)
+#: The per-resource rules that read the ``aws.s3.BucketPolicy`` itself: a policy resource carries no tags, so
+#: a stack declares these in stack config ``mlwarden:exemptions`` with ``unverifiableOnly`` (see stacks/).
+POLICY_READING_RESOURCE_RULES: Final = (
+    "s3-bucket-policy-allow-only-restriction",
+    "s3-bucket-policy-not-public",
+    "s3-bucket-vpc-endpoint-restriction-exceptions",
+)
+_UNKNOWN_POLICY_REASON = "the bucket policy embeds {what} which exist only after creation and is checked at up"
+
+
+def _unknown_policy_tags(args: SecureBucketArgs) -> dict[str, str]:
+    """Declare (design decision 2's named exception) the bucket policy unknown at a first preview."""
+    embedded = []
+    if args.pin_exact_key:
+        embedded.append("the exact key ARN")
+    if any(not isinstance(i, str) for i in args.vpc_endpoint_ids):
+        embedded.append("VPC endpoint ids")
+    if not embedded:
+        return {}
+    reason = tag_exemption_value(_UNKNOWN_POLICY_REASON.format(what=" and ".join(embedded)))
+    return {UNKNOWN_TAG_PREFIX + policy: reason for policy in POLICY_READING_STACK_RULES}
+
+
 class SecureBucket(pulumi.ComponentResource):
     """An S3 bucket with the protections described in the module docstring.
 
@@ -253,6 +288,7 @@ class SecureBucket(pulumi.ComponentResource):
         tags = {
             **component_tags(where, TYPE, args.tags),
             **data_class_tag(profile.value),
+            **_unknown_policy_tags(args),
             **exemption_tags(
                 where,
                 declared=args.exemptions,
