@@ -24,14 +24,16 @@ from typing import Any
 from common import ROOT, section, write
 
 PROGRAM = textwrap.dedent(
-    '''
+    """
     import json
     import pulumi_aws as aws
 
     MODULES = {modules}
     for i in range(MODULES):
         name = f"team{{i}}"
-        bucket = aws.s3.Bucket(f"{{name}}-data", bucket=f"bench-{{name}}-data", tags={{"mlwarden:data-class": "dataset"}})
+        bucket = aws.s3.Bucket(
+            f"{{name}}-data", bucket=f"bench-{{name}}-data", tags={{"mlwarden:data-class": "dataset"}}
+        )
         aws.s3.BucketServerSideEncryptionConfiguration(f"{{name}}-sse", bucket=bucket.id, rules=[{{
             "apply_server_side_encryption_by_default": {{"sse_algorithm": "aws:kms"}}, "bucket_key_enabled": True}}])
         aws.s3.BucketPublicAccessBlock(f"{{name}}-pab", bucket=bucket.id, block_public_acls=True,
@@ -48,7 +50,7 @@ PROGRAM = textwrap.dedent(
             "Condition": {{"StringEquals": {{"aws:SourceAccount": "123456789012"}}}}}}]}}))
         aws.iam.RolePolicy(f"{{name}}-read", role=role.id, policy=json.dumps({{"Version": "2012-10-17", "Statement": [{{
             "Effect": "Allow", "Action": ["s3:GetObject"], "Resource": f"arn:aws:s3:::bench-{{name}}-data/*"}}]}}))
-    '''
+    """
 )
 RESOURCES_PER_MODULE = 8
 WRAPPER = (
@@ -63,7 +65,9 @@ def generated_project(directory: Path, resources: int) -> Path:
     project = directory / f"bench-{resources}"
     project.mkdir()
     (project / "Pulumi.yaml").write_text(f"name: bench-{resources}\nruntime: python\n")
-    (project / "Pulumi.bench.yaml").write_text("config:\n  aws:region: eu-west-1\n  mlwarden:accountId: '123456789012'\n")
+    (project / "Pulumi.bench.yaml").write_text(
+        "config:\n  aws:region: eu-west-1\n  mlwarden:accountId: '123456789012'\n"
+    )
     (project / "__main__.py").write_text(PROGRAM.format(modules=resources // RESOURCES_PER_MODULE))
     return project
 
@@ -72,8 +76,24 @@ def measure(cwd: Path, stack: str, repeats: int) -> dict[str, Any]:
     """Median wall time and the largest peak RSS over ``repeats`` fresh runs."""
     runs = []
     for _ in range(repeats):
-        command = [sys.executable, "-c", WRAPPER, sys.executable, "-P", "-m", "mlwarden", "preview", "--cwd", str(cwd),
-                   "--stack", stack, "--format", "json", "--output", "/dev/null"]
+        command = [
+            sys.executable,
+            "-c",
+            WRAPPER,
+            sys.executable,
+            "-P",
+            "-m",
+            "mlwarden",
+            "preview",
+            "--cwd",
+            str(cwd),
+            "--stack",
+            stack,
+            "--format",
+            "json",
+            "--output",
+            "/dev/null",
+        ]
         out = subprocess.run(command, capture_output=True, text=True, check=True)
         seconds, rss_kib, code = out.stdout.split()
         if code not in ("0", "1"):

@@ -7,12 +7,32 @@ helpers later components build on: :class:`AwsContext` (account, region, partiti
 (:mod:`~mlwarden.components.policy_document`), the key-policy table (:mod:`~mlwarden.components.key_policy`),
 the S3 statement builders (:mod:`~mlwarden.components.s3_statements`), the exemption tags
 (:mod:`~mlwarden.components.exemptions`) and the validation message form (:mod:`~mlwarden.components.validation`).
+
+Around them: the detection layer (:class:`AuditTrail`, :class:`EncryptedLogGroup`, :class:`SecurityAlarms`,
+:class:`MalwareProtection`), the network (:class:`IsolatedNetwork`), the ML services (:class:`SecureNotebook`,
+:class:`SecureStudioDomain`, :class:`SecureModelEndpoint`, :class:`ModelRegistry`,
+:class:`SecureContainerRepository`), the account singletons (:class:`AccountBaseline`) and the composite that
+wires them from stack config (:class:`SecureMlEnvironment`, configured by :class:`EnvironmentConfig`).
 """
 
 from mlwarden.components.alarms import SecurityAlarms, SecurityAlarmsArgs, Subscription, alarm_name_pattern
 from mlwarden.components.audit import AuditTrail, AuditTrailArgs
+from mlwarden.components.baseline import (
+    AccountBaseline,
+    AccountBaselineArgs,
+    AccountTrail,
+    BedrockInvocationLogging,
+    ExistingBaseline,
+)
 from mlwarden.components.context import AwsContext
 from mlwarden.components.ecr import SecureContainerRepository, SecureContainerRepositoryArgs
+from mlwarden.components.environment import SecureMlEnvironment
+from mlwarden.components.environment_config import (
+    EndpointSettings,
+    EnvironmentConfig,
+    NetworkSettings,
+    SageMakerSettings,
+)
 from mlwarden.components.iam import (
     Grantee,
     PrincipalTrust,
@@ -51,17 +71,24 @@ from mlwarden.components.validation import ArgumentError
 
 __all__ = [
     "SERVICE_ACCESS",
+    "AccountBaseline",
+    "AccountBaselineArgs",
+    "AccountTrail",
     "ArgumentError",
     "AuditTrail",
     "AuditTrailArgs",
     "AwsContext",
+    "BedrockInvocationLogging",
     "BucketProfile",
     "Condition",
     "EncryptedLogGroup",
     "EncryptedLogGroupArgs",
     "EncryptionKey",
     "EncryptionKeyArgs",
+    "EndpointSettings",
     "EndpointVariant",
+    "EnvironmentConfig",
+    "ExistingBaseline",
     "Grantee",
     "IsolatedNetwork",
     "IsolatedNetworkArgs",
@@ -70,15 +97,18 @@ __all__ = [
     "MalwareProtectionArgs",
     "ModelRegistry",
     "ModelRegistryArgs",
+    "NetworkSettings",
     "NotebookLifecycle",
     "ObjectLockMode",
     "PolicyDocument",
     "Principal",
     "PrincipalTrust",
+    "SageMakerSettings",
     "SecureBucket",
     "SecureBucketArgs",
     "SecureContainerRepository",
     "SecureContainerRepositoryArgs",
+    "SecureMlEnvironment",
     "SecureModelEndpoint",
     "SecureModelEndpointArgs",
     "SecureNotebook",

@@ -2,8 +2,9 @@
 
 Layers, outermost first: network isolation → identity and access → ML workloads → data protection →
 detection and audit. A node is an mlwarden component (or a resource outside any component); an edge means
-that something inside one node takes a property from something inside another (a role granted a key, a
-bucket encrypted with a key, a trail writing to a bucket), taken from the engine's property dependencies.
+that something inside one node refers to something inside another (a role granted a bucket, a key policy
+naming a role, a bucket encrypted with a key, a trail writing to a bucket), taken from the engine's property
+dependencies and explicit dependencies.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ _COMPONENT_LAYER = {
     "monitoring": "detection",
     "detection": "detection",
     "guardduty": "detection",
+    "baseline": "detection",
 }
 _RESOURCE_LAYER = {
     "ec2": "network",
@@ -65,8 +67,13 @@ def layer_of(resource_type: str) -> str:
 
 
 def _is_composite(resource: RecordedResource, recording: Recording) -> bool:
-    """A component whose children are themselves components (e.g. SecureMlEnvironment): not a node."""
-    return not resource.custom and any(not c.custom for c in recording.children(resource.urn))
+    """A component made only of components (e.g. SecureMlEnvironment): its parts are the nodes, not it.
+
+    A component that declares resources of its own (IsolatedNetwork, AuditTrail) is a node even when it also
+    holds components (a flow-log role, a log group): the diagram shows what the user declared, one level in.
+    """
+    children = recording.children(resource.urn)
+    return not resource.custom and bool(children) and not any(c.custom for c in children)
 
 
 def _nodes(recording: Recording) -> dict[str, RecordedResource]:
@@ -116,12 +123,20 @@ def render(recording: Recording) -> str:
         source = owner.get(resource.urn)
         if source is None:
             continue
-        for urns in resource.property_dependencies.values():
-            for urn in urns:
-                target = owner.get(urn)
-                if target is not None and target.urn != source.urn:
-                    edges.add((_id(source.urn), _id(target.urn)))
-    lines += [f"  {a} --> {b}" for a, b in sorted(edges)]
+        # Property dependencies (a value taken from another resource) and explicit ones (a policy that names
+        # another resource by string: a grant naming a bucket, a key policy naming a role).
+        referenced = {urn for urns in resource.property_dependencies.values() for urn in urns}
+        for urn in referenced | set(resource.dependencies):
+            target = owner.get(urn)
+            if target is not None and target.urn != source.urn:
+                edges.add((_id(source.urn), _id(target.urn)))
+    for a, b in sorted(edges):
+        if (b, a) in edges:
+            # Mutual references (a role granted a key whose policy names the role) are drawn once.
+            if a < b:
+                lines.append(f"  {a} <--> {b}")
+        else:
+            lines.append(f"  {a} --> {b}")
     lines.append("```")
     return "\n".join(lines) + "\n"
 

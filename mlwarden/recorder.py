@@ -28,7 +28,7 @@ import uuid
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 from google.protobuf import empty_pb2, json_format, struct_pb2
 from pulumi.runtime import mocks
@@ -262,8 +262,40 @@ def created_outputs(
         return {**inputs, "id": physical, "bucket": physical, "arn": f"arn:{partition}:s3:::{physical}"}
     if service == "iam":
         return {**inputs, "id": physical, "arn": f"arn:{partition}:iam::{invokes.account_id}:{kind}/{physical}"}
+    prefix = _EC2_ID_PREFIXES.get(type_)
+    if prefix is not None:
+        # EC2 ids have a fixed shape (sg-<17 hex>), which components validate when they are known.
+        ec2_id = f"{prefix}-{identifier.replace('-', '')[:17]}"
+        arn = f"arn:{partition}:ec2:{invokes.region}:{invokes.account_id}:{_EC2_ARN_KINDS[prefix]}/{ec2_id}"
+        return {**inputs, "id": ec2_id, "arn": arn}
     arn = f"arn:{partition}:{service}:{invokes.region}:{invokes.account_id}:{kind}/{physical}"
     return {**inputs, "id": f"{physical}-{identifier[:8]}", "arn": arn}
+
+
+_EC2_ID_PREFIXES: Final = {
+    "aws:ec2/vpc:Vpc": "vpc",
+    "aws:ec2/subnet:Subnet": "subnet",
+    "aws:ec2/securityGroup:SecurityGroup": "sg",
+    "aws:ec2/vpcEndpoint:VpcEndpoint": "vpce",
+    "aws:ec2/routeTable:RouteTable": "rtb",
+    "aws:ec2/internetGateway:InternetGateway": "igw",
+    "aws:ec2/natGateway:NatGateway": "nat",
+    "aws:ec2/flowLog:FlowLog": "fl",
+    "aws:ec2/networkAcl:NetworkAcl": "acl",
+    "aws:ec2/eip:Eip": "eipalloc",
+}
+_EC2_ARN_KINDS: Final = {
+    "vpc": "vpc",
+    "subnet": "subnet",
+    "sg": "security-group",
+    "vpce": "vpc-endpoint",
+    "rtb": "route-table",
+    "igw": "internet-gateway",
+    "nat": "natgateway",
+    "fl": "vpc-flow-log",
+    "acl": "network-acl",
+    "eipalloc": "elastic-ip",
+}
 
 
 class _NoMocks(mocks.Mocks):

@@ -70,7 +70,7 @@ def _local_config(endpoint: str) -> dict[str, Any]:
     """stacks/Pulumi.local.yaml with every endpoint pointed at this test's moto server."""
     config = yaml.safe_load((STACKS_DIR / "Pulumi.local.yaml").read_text())
     endpoints = config["config"]["aws:endpoints"]
-    config["config"]["aws:endpoints"] = [{service: endpoint for service in entry} for entry in endpoints]
+    config["config"]["aws:endpoints"] = [dict.fromkeys(entry, endpoint) for entry in endpoints]
     return config
 
 
@@ -87,8 +87,18 @@ def workspace(tmp_path_factory: pytest.TempPathFactory, moto_endpoint: str) -> d
     pack = root / "policies"
     shutil.copytree(PACK_DIR, pack, ignore=shutil.ignore_patterns("venv", "__pycache__"))
     venv.EnvBuilder(with_pip=True).create(pack / "venv")
-    subprocess.run([str(pack / "venv" / "bin" / "python"), "-m", "pip", "install", "--quiet", "-r",
-                    str(pack / "requirements.txt")], check=True)
+    subprocess.run(
+        [
+            str(pack / "venv" / "bin" / "python"),
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "-r",
+            str(pack / "requirements.txt"),
+        ],
+        check=True,
+    )
     env = os.environ | {
         "PULUMI_BACKEND_URL": f"file://{root / 'state'}",
         "PULUMI_CONFIG_PASSPHRASE": PASSPHRASE,
@@ -115,25 +125,60 @@ def _policy_events(value: Any) -> Iterator[dict[str, Any]]:
 
 def _real_results(workspace: dict[str, Any]) -> set[tuple[str, str, str]]:
     run = subprocess.run(
-        [PULUMI, "preview", "--stack", "local", "--non-interactive", "--json", "--policy-pack", str(workspace["pack"]),
-         "--policy-pack-config", str(PRESETS_DIR / "strict.json")],
-        cwd=workspace["project"], env=workspace["env"], capture_output=True, text=True, check=False, timeout=900,
+        [
+            PULUMI,
+            "preview",
+            "--stack",
+            "local",
+            "--non-interactive",
+            "--json",
+            "--policy-pack",
+            str(workspace["pack"]),
+            "--policy-pack-config",
+            str(PRESETS_DIR / "strict.json"),
+        ],
+        cwd=workspace["project"],
+        env=workspace["env"],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=900,
     )
     assert run.stdout, run.stderr
     events = list(_policy_events(json.loads(run.stdout)))
     return {
-        (e["policyName"], str(e.get("resourceUrn") or e.get("urn") or "").rsplit("::", 1)[-1],
-         str(e.get("enforcementLevel", "")).lower())
+        (
+            e["policyName"],
+            str(e.get("resourceUrn") or e.get("urn") or "").rsplit("::", 1)[-1],
+            str(e.get("enforcementLevel", "")).lower(),
+        )
         for e in events
     }
 
 
 def _offline_results(workspace: dict[str, Any]) -> set[tuple[str, str, str]]:
     run = subprocess.run(
-        [sys.executable, "-P", "-m", "mlwarden", "preview", "--cwd", str(workspace["project"]), "--stack", "local",
-         "--policy-pack", str(workspace["pack"]), "--policy-pack-config", str(PRESETS_DIR / "strict.json"),
-         "--format", "json"],
-        capture_output=True, text=True, check=False, timeout=900,
+        [
+            sys.executable,
+            "-P",
+            "-m",
+            "mlwarden",
+            "preview",
+            "--cwd",
+            str(workspace["project"]),
+            "--stack",
+            "local",
+            "--policy-pack",
+            str(workspace["pack"]),
+            "--policy-pack-config",
+            str(PRESETS_DIR / "strict.json"),
+            "--format",
+            "json",
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=900,
     )
     report = json.loads(run.stdout)
     return {(d["policy"], d["urn"].rsplit("::", 1)[-1], d["enforcementLevel"]) for d in report["diagnostics"]}
@@ -143,13 +188,13 @@ def test_real_preview_reports_the_same_policy_results_as_the_offline_preview(wor
     assert _real_results(workspace) == _offline_results(workspace)
 
 
-def test_a_document_with_an_unknown_leaf_reaches_the_pack_as_unknown(
-    workspace: dict[str, Any], tmp_path: Path
-) -> None:
+def test_a_document_with_an_unknown_leaf_reaches_the_pack_as_unknown(workspace: dict[str, Any], tmp_path: Path) -> None:
     program = tmp_path / "collapse"
     program.mkdir()
     (program / "Pulumi.yaml").write_text(
-        yaml.safe_dump({"name": "collapse", "runtime": {"name": "python", "options": {"virtualenv": str(ROOT / ".venv")}}})
+        yaml.safe_dump(
+            {"name": "collapse", "runtime": {"name": "python", "options": {"virtualenv": str(ROOT / ".venv")}}}
+        )
     )
     (program / "Pulumi.local.yaml").write_text((workspace["project"] / "stacks" / "Pulumi.local.yaml").read_text())
     (program / "__main__.py").write_text(
@@ -159,8 +204,9 @@ def test_a_document_with_an_unknown_leaf_reaches_the_pack_as_unknown(
         " 'Principal': '*', 'Action': 's3:*', 'Resource': b.arn,"
         " 'Condition': {'Bool': {'aws:SecureTransport': 'false'}}}]})\n"
     )
-    subprocess.run([PULUMI, "stack", "init", "local", "--non-interactive"], cwd=program, env=workspace["env"],
-                   check=True)
+    subprocess.run(
+        [PULUMI, "stack", "init", "local", "--non-interactive"], cwd=program, env=workspace["env"], check=True
+    )
     real = _real_results({**workspace, "project": program})
     offline = _offline_results({**workspace, "project": program})
     unverifiable = {r for r in offline if r[0] == "s3-bucket-policy-not-public"}

@@ -7,30 +7,56 @@ from typing import Any
 
 import pytest
 import yaml
-from testkit.component_kit import Kit
+from testkit.component_kit import Kit, run_created, stack_config
 from testkit.paths import STACKS_DIR
 
-from mlwarden.recorder import Recording
+from mlwarden.components.environment_config import CONFIG_KEYS
+from mlwarden.recorder import RecordedResource, Recording
 from mlwarden_rules.values import UNKNOWN_SENTINELS
 
 ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy"
 BUCKET = "aws:s3/bucket:Bucket"
+ENVIRONMENT = "mlwarden:environment:SecureMlEnvironment"
+#: The components the dev config asks for (notebook, Studio and an endpoint; the account baseline created here).
 COMPONENTS = {
-    ("mlwarden:iam:WorkloadRole", "ingestion"),
-    ("mlwarden:iam:WorkloadRole", "training"),
-    ("mlwarden:iam:WorkloadRole", "inference"),
-    ("mlwarden:kms:EncryptionKey", "datasets"),
-    ("mlwarden:kms:EncryptionKey", "models"),
-    ("mlwarden:kms:EncryptionKey", "logs"),
-    ("mlwarden:storage:SecureBucket", "access-logs"),
-    ("mlwarden:storage:SecureBucket", "audit"),
-    ("mlwarden:storage:SecureBucket", "datasets"),
-    ("mlwarden:storage:SecureBucket", "models"),
+    (ENVIRONMENT, "ml"),
+    *(("mlwarden:iam:WorkloadRole", r) for r in ("ingestion", "training", "inference", "notebook", "studio")),
+    *(("mlwarden:iam:WorkloadRole", r) for r in ("analyst", "endpoint-consumer")),
+    *(("mlwarden:iam:WorkloadRole", r) for r in ("audit-delivery", "datasets-malware-role", "network-flow-logs")),
+    *(
+        ("mlwarden:kms:EncryptionKey", k)
+        for k in ("datasets", "models", "logs", "monitoring", "workspaces", "images", "volumes")
+    ),
+    *(("mlwarden:storage:SecureBucket", b) for b in ("access-logs", "audit", "datasets", "models", "monitoring")),
+    *(("mlwarden:logs:EncryptedLogGroup", g) for g in ("audit-logs", "endpoint-logs", "network-flow-logs")),
+    ("mlwarden:network:IsolatedNetwork", "network"),
+    ("mlwarden:baseline:AccountBaseline", "baseline"),
+    ("mlwarden:audit:AuditTrail", "audit"),
+    ("mlwarden:monitoring:SecurityAlarms", "security"),
+    ("mlwarden:guardduty:MalwareProtection", "datasets-malware"),
+    ("mlwarden:ecr:SecureContainerRepository", "images"),
+    ("mlwarden:sagemaker:SecureModelEndpoint", "model"),
+    ("mlwarden:sagemaker:SecureNotebook", "notebook"),
+    ("mlwarden:sagemaker:SecureStudioDomain", "studio"),
+    ("mlwarden:sagemaker:ModelRegistry", "models"),
 }
 
 
 def test_dev_stack_registers_the_expected_components(dev: Recording) -> None:
     assert {(r.type, r.name) for r in dev.resources if r.type.startswith("mlwarden:")} == COMPONENTS
+
+
+def test_every_component_is_inside_the_environment(dev: Recording) -> None:
+    environment = dev.named("ml", ENVIRONMENT).urn
+    for resource in dev.resources:
+        if resource.type.startswith("mlwarden:") and resource.type != ENVIRONMENT:
+            assert resource.urn.split("::")[2].startswith(ENVIRONMENT + "$"), resource.name
+    assert dev.named("ingestion", "mlwarden:iam:WorkloadRole").parent == environment
+
+
+def test_prod_leaves_out_the_notebook_as_configured(prod: Recording) -> None:
+    assert not prod.of_type("aws:sagemaker/notebookInstance:NotebookInstance")
+    assert len(prod.of_type("aws:sagemaker/domain:Domain")) == 1
 
 
 def test_every_resource_of_a_component_is_parented_to_it(dev: Recording) -> None:
@@ -44,7 +70,8 @@ def test_every_resource_of_a_component_is_parented_to_it(dev: Recording) -> None
 def test_every_policy_document_of_the_dev_stack_is_fully_known(dev: Recording, kit: Kit) -> None:
     documents = kit.documents(dev)
     assert documents.unknown == []
-    assert len(documents.known) == 17  # 3 trust policies, 3 key policies, 4 bucket policies, 7 role policies
+    # 10 trust policies, 7 key policies, 5 bucket policies, 23 role policies and the rest (topic, endpoints, ECR).
+    assert len(documents.known) >= 45
     for resource, prop, document in documents:
         assert not any(s in json.dumps(document) for s in UNKNOWN_SENTINELS), f"{resource.name}.{prop}"
 
@@ -55,6 +82,7 @@ def test_prod_leaves_only_the_pinned_bucket_policies_unknown(prod: Recording, ki
         ("audit-policy", "policy"),
         ("datasets-policy", "policy"),
         ("models-policy", "policy"),
+        ("monitoring-policy", "policy"),
     ]
 
 
@@ -78,7 +106,7 @@ def _mentions(document: dict[str, Any]) -> set[str]:
     one (a trail needs its key and bucket policy first), so depending on them would be a cycle.
     """
     found: set[str] = set()
-    for statement in document["Statement"]:
+    for statement in document.get("Statement", []):  # an ECR lifecycle policy has rules, not statements
         principal = statement.get("Principal")
         if isinstance(principal, dict):
             found.update(principal.get("AWS", []))
@@ -129,9 +157,26 @@ def test_prod_keeps_object_lock_and_write_once(prod: Recording) -> None:
     assert "mlwarden:exempt:s3-dataset-bucket-write-once" not in prod.named("datasets", BUCKET).inputs["tags"]
 
 
-def test_dev_documents_why_there_are_no_vpc_endpoints(dev: Recording) -> None:
+def test_dev_documents_why_its_data_is_not_tied_to_the_vpc_endpoint(dev: Recording) -> None:
     for name in ("datasets", "models"):
         assert "mlwarden:exempt:s3-data-bucket-vpc-endpoint-only" in dev.named(name, BUCKET).inputs["tags"]
+
+
+def test_prod_admits_dataset_and_model_objects_only_through_its_s3_endpoint(kit: Kit) -> None:
+    created = run_created(STACKS_DIR, stack="prod", config=stack_config("prod"))
+    endpoint = next(e for e in created.of_type("aws:ec2/vpcEndpoint:VpcEndpoint") if e.name.endswith("-s3"))
+    endpoint_id = created_id(created, endpoint)
+    for name in ("datasets", "models"):
+        deny = kit.statements(created.named(f"{name}-policy"))["DenyOutsideVpcEndpoints"]
+        assert deny["Effect"] == "Deny"
+        assert deny["Condition"]["StringNotEqualsIfExists"]["aws:SourceVpce"] == endpoint_id
+
+
+def created_id(recording: Recording, resource: RecordedResource) -> str:
+    """The id the recorder gives ``resource`` in update mode."""
+    value = recording.named(resource.name, resource.type).outputs["id"]
+    assert isinstance(value, str)
+    return value
 
 
 def role_policies(recording: Recording, role: str) -> set[str]:
@@ -139,7 +184,7 @@ def role_policies(recording: Recording, role: str) -> set[str]:
 
 
 def test_ingestion_writes_datasets(dev: Recording) -> None:
-    assert role_policies(dev, "ingestion") == {"s3-datasets-write"}
+    assert role_policies(dev, "ingestion") == {"sagemaker-vpc-baseline", "s3-datasets-write"}
 
 
 def test_training_reads_datasets_writes_models_and_is_denied_dataset_mutation(dev: Recording, kit: Kit) -> None:
@@ -157,13 +202,43 @@ def test_training_reads_datasets_writes_models_and_is_denied_dataset_mutation(de
     assert deny["Resource"] == [f"arn:aws:s3:::{dev.named('datasets', BUCKET).inputs['bucket']}/*"]
 
 
-def test_inference_reads_models_only(dev: Recording) -> None:
-    assert role_policies(dev, "inference") == {"sagemaker-vpc-baseline", "s3-models-read"}
+def test_inference_reads_its_model_artifact_and_writes_captured_data(dev: Recording) -> None:
+    policies = role_policies(dev, "inference")
+    assert {p.split("-")[1] for p in policies if p.startswith("s3-")} == {"models", "monitoring"}
+    assert next(p for p in policies if p.startswith("s3-models-")).startswith("s3-models-read-churn-v3-")
+    assert next(p for p in policies if p.startswith("s3-monitoring-")).startswith("s3-monitoring-write-data-capture")
+
+
+@pytest.mark.parametrize("role", ["notebook", "studio", "analyst"])
+def test_people_and_notebooks_read_datasets_and_may_never_alter_them(dev: Recording, role: str) -> None:
+    assert {"s3-datasets-read", "s3-datasets-deny-object-mutation"} <= role_policies(dev, role)
+    assert not [p for p in role_policies(dev, role) if p.startswith("s3-models")]
+
+
+def test_the_analyst_role_is_assumed_by_the_named_people_with_mfa_only(dev: Recording, kit: Kit) -> None:
+    trust = kit.document(dev.named("analyst", "aws:iam/role:Role"), "assumeRolePolicy")["Statement"]
+    assert [s["Principal"]["AWS"] for s in trust] == [["arn:aws:iam::111122223333:role/data-scientists"]]
+    assert trust[0]["Condition"]["Bool"]["aws:MultiFactorAuthPresent"] == "true"
+
+
+def test_only_the_endpoint_consumer_may_invoke_the_endpoint(dev: Recording) -> None:
+    invokers = {
+        r.name.split("-sagemaker-invoke-")[0] for r in dev.of_type(ROLE_POLICY) if "-sagemaker-invoke-" in r.name
+    }
+    assert invokers == {"endpoint-consumer"}
 
 
 def test_keys_protect_one_data_class_each(dev: Recording) -> None:
     classes = {k.name: k.inputs["tags"]["mlwarden:data-class"] for k in dev.of_type("aws:kms/key:Key")}
-    assert classes == {"datasets": "dataset", "models": "model", "logs": "audit"}
+    assert classes == {
+        "datasets": "dataset",
+        "models": "model",
+        "logs": "audit",
+        "monitoring": "monitoring",
+        "workspaces": "dataset",
+        "images": "model",
+        "volumes": "dataset",
+    }
 
 
 def test_the_logs_key_lets_the_audit_trail_encrypt(dev: Recording, kit: Kit) -> None:
@@ -186,3 +261,10 @@ def test_stack_config_keys_are_project_namespaced(stack: str) -> None:
     assert {"mlwarden:accountId", "mlwarden:deployerRoleArn", "mlwarden:breakGlassRoleArns", "aws:region"} <= set(
         config
     )
+
+
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_every_mlwarden_key_of_the_stack_config_is_one_the_environment_reads(stack: str) -> None:
+    config = yaml.safe_load((STACKS_DIR / f"Pulumi.{stack}.yaml").read_text())["config"]
+    keys = {key.split(":", 1)[1] for key in config if key.startswith("mlwarden:")}
+    assert keys <= {*CONFIG_KEYS, "accountId", "exemptions"}
