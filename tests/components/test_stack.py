@@ -268,3 +268,38 @@ def test_every_mlwarden_key_of_the_stack_config_is_one_the_environment_reads(sta
     config = yaml.safe_load((STACKS_DIR / f"Pulumi.{stack}.yaml").read_text())["config"]
     keys = {key.split(":", 1)[1] for key in config if key.startswith("mlwarden:")}
     assert keys <= {*CONFIG_KEYS, "accountId", "exemptions"}
+
+
+#: Which endpoint of ``aws:endpoints`` serves a resource type (by type token, then by module).
+ENDPOINT_BY_TYPE = {
+    "aws:cloudwatch/logGroup:LogGroup": "logs",
+    "aws:cloudwatch/logMetricFilter:LogMetricFilter": "logs",
+    "aws:cloudwatch/eventRule:EventRule": "events",
+    "aws:cloudwatch/eventTarget:EventTarget": "events",
+}
+ENDPOINT_BY_MODULE = {"vpc": "ec2", "ebs": "ec2", "bedrockmodel": "bedrock"}
+
+
+def test_the_local_stack_points_every_service_the_environment_uses_at_moto(kit: Kit) -> None:
+    raw = yaml.safe_load((STACKS_DIR / "Pulumi.local.yaml").read_text())["config"]
+    endpoints = {service: url for entry in raw["aws:endpoints"] for service, url in entry.items()}
+    local = kit.record_stack("local")
+    used = {"sts"}  # the provider asks STS who it is unless told not to
+    for resource in local.resources:
+        if resource.custom and resource.type.startswith("aws:"):
+            module = resource.type.split(":")[1].split("/")[0]
+            used.add(ENDPOINT_BY_TYPE.get(resource.type, ENDPOINT_BY_MODULE.get(module, module)))
+    assert used <= set(endpoints), sorted(used - set(endpoints))
+    assert set(endpoints.values()) == {"http://localhost:5000"}
+
+
+def test_the_local_stack_skips_the_checks_moto_cannot_answer() -> None:
+    raw = yaml.safe_load((STACKS_DIR / "Pulumi.local.yaml").read_text())["config"]
+    for setting in (
+        "aws:skipCredentialsValidation",
+        "aws:skipRequestingAccountId",
+        "aws:skipMetadataApiCheck",
+        "aws:s3UsePathStyle",
+    ):
+        assert raw[setting] is True, setting
+    assert raw["mlwarden:accountId"] == "123456789012"  # moto's default account
