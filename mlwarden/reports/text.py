@@ -28,8 +28,10 @@ def plan_tree(result: PreviewResult) -> list[str]:
             guides += "│  " if continues else "   "
         rows.append((guides + ("└─ " if is_last else "├─ ") + resource.type, resource.name))
     width = max(len(t) for t, _ in rows) + 2
-    lines = [f"     {'Type':<{width}}{'Name':<32}Plan"]
-    lines += [f" +   {t:<{width}}{n:<32}create" for t, n in rows]
+    # The engine's own columns are at least this wide; longer names widen the column rather than run into "create".
+    names = max(32, max(len(n) for _, n in rows) + 2)
+    lines = [f"     {'Type':<{width}}{'Name':<{names}}Plan"]
+    lines += [f" +   {t:<{width}}{n:<{names}}create" for t, n in rows]
     return lines
 
 
