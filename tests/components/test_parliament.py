@@ -19,6 +19,7 @@ from parliament import analyze_policy_string
 from testkit.component_kit import HERE, Kit, everything, run_created, stack_config
 from testkit.paths import STACKS_DIR
 
+from mlwarden.components import EnvironmentConfig, SecureMlEnvironment
 from mlwarden.recorder import Recording
 
 ALLOWLIST_FILE = HERE / "parliament_allowlist.yaml"
@@ -112,10 +113,25 @@ def lint_recording(label: str, recording: Recording, kit: Kit) -> list[Finding]:
     ]
 
 
+def _environment_with_bedrock_logging(kit: Kit) -> None:
+    config = dict(stack_config_values("dev"), bedrockInvocationLogging=True)
+    SecureMlEnvironment("ml", EnvironmentConfig.from_mapping(config), context=kit.context)
+
+
+def stack_config_values(stack: str) -> dict[str, Any]:
+    """The ``mlwarden:`` values of a checked-in stack config, decoded."""
+    raw = yaml.safe_load((STACKS_DIR / f"Pulumi.{stack}.yaml").read_text())["config"]
+    return {k.split(":", 1)[1]: v for k, v in raw.items() if k.startswith("mlwarden:") and k != "mlwarden:accountId"}
+
+
 @pytest.fixture(scope="module")
 def findings(dev: Recording, kit: Kit) -> list[Finding]:
     found = lint_recording("dev", dev, kit)
     found += lint_recording("options", kit.record(lambda: everything(kit.context)), kit)
+    # The environment's optional parts the stacks leave off: Bedrock invocation logging (its delivery role).
+    bedrock = kit.record(lambda: _environment_with_bedrock_logging(kit))
+    assert any("bedrock" in resource.name for resource, _, _ in kit.documents(bedrock))
+    found += lint_recording("bedrock", bedrock, kit)
     # prod pins exact key ARNs, which exist only after creation: lint its documents as an update sees them.
     found += lint_recording("prod", run_created(STACKS_DIR, stack="prod", config=stack_config("prod")), kit)
     return found
