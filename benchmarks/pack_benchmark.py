@@ -65,11 +65,37 @@ def throughput(process: PolicyPackProcess, requests: list[Any], seconds: float) 
     return done / (time.perf_counter() - started)
 
 
+def in_process(requests: list[Any], seconds: float) -> float:
+    """Sequential Analyze calls on the analyzer object itself; resources per second."""
+    from mlwarden_rules.pack import build_analyzer
+
+    analyzer = build_analyzer()
+    analyzer.GetAnalyzerInfo(empty_pb2.Empty(), None)
+    done, started = 0, time.perf_counter()
+    while time.perf_counter() - started < seconds:
+        for request in requests:
+            analyzer.Analyze(request, None)
+        done += len(requests)
+    return done / (time.perf_counter() - started)
+
+
+def floor_request() -> Any:
+    """An Analyze request for a resource type no policy judges: what the gRPC round trip itself costs."""
+    from pulumi.runtime.proto import analyzer_pb2
+
+    return analyzer_pb2.AnalyzeRequest(
+        type="bench:index:Nothing", name="nothing", urn="urn:pulumi:b::b::bench:index:Nothing::nothing"
+    )
+
+
 def run(quick: bool) -> dict[str, Any]:
     dev = record_dev_stack().resources
     requests = [analyze_request(r) for r in dev]
     sizes = (100, 1000) if quick else (100, 1000, 10000)
     results: dict[str, Any] = {"policies": len(catalogue()), "devStackResources": len(dev), "packs": {}}
+    with section("mlwarden: Analyze in-process (the same servicer object, no gRPC)"):
+        results["analyzeInProcessPerSecond"] = round(in_process(requests, 2 if quick else 4))
+        print(f"{results['analyzeInProcessPerSecond']} resources/s")
     with tempfile.TemporaryDirectory() as tmp:
         packs = {"mlwarden": ROOT / "policies", "stock-sdk": stock_pack(Path(tmp))}
         for name, pack in packs.items():
@@ -82,6 +108,9 @@ def run(quick: bool) -> dict[str, Any]:
                 with section(f"{name}: Analyze throughput (sequential, one client)"):
                     entry["analyzePerSecond"] = round(throughput(process, requests, 3 if quick else 8))
                     print(f"{entry['analyzePerSecond']} resources/s")
+                with section(f"{name}: Analyze floor (a type no policy judges: protocol and dispatch only)"):
+                    entry["analyzeFloorPerSecond"] = round(throughput(process, [floor_request()], 2 if quick else 4))
+                    print(f"{entry['analyzeFloorPerSecond']} requests/s")
                 entry["analyzeStackSeconds"] = {}
                 for size in sizes:
                     # Stock needs a minute or more at 10,000 (one deserialisation per stack policy): one run.
