@@ -174,11 +174,11 @@ class SecureMlEnvironment(pulumi.ComponentResource):
         self.baseline = self._declare_baseline()
         self._declare_workloads()
         self.malware = (
-            None
-            if config.malware_protection_disabled_reason is not None
-            else MalwareProtection(
+            MalwareProtection(
                 MALWARE_NAME, MalwareProtectionArgs(bucket=self.buckets.datasets), opts=child, context=self.context
             )
+            if config.malware_protection
+            else None
         )
         self.trail = self._declare_trail()
         self.alarms = self._declare_alarms()
@@ -196,8 +196,7 @@ class SecureMlEnvironment(pulumi.ComponentResource):
         )
 
     def _declare_roles(self) -> Roles:
-        sagemaker = self.config.sagemaker
-        endpoint = sagemaker.endpoint if sagemaker is not None else None
+        sagemaker, endpoint = self.config.sagemaker, self.config.endpoint
         analysts = self.config.analyst_principal_arns
         return Roles(
             ingestion=self._role("ingestion", "Writes datasets", sagemaker_vpc_baseline=True),
@@ -247,7 +246,6 @@ class SecureMlEnvironment(pulumi.ComponentResource):
         log_groups = [log_group_name_pattern(ctx), SAGEMAKER_LOG_GROUPS]
         if config.bedrock_invocation_logging:
             log_groups.append(bedrock_log_group_name(ctx))
-        endpoint = config.sagemaker.endpoint if config.sagemaker is not None else None
         return Keys(
             datasets=self._key(
                 "datasets",
@@ -288,7 +286,7 @@ class SecureMlEnvironment(pulumi.ComponentResource):
                 via_services=[KeyService.ECR],
                 resource_attachers=[deployer],
             )
-            if endpoint is not None
+            if config.endpoint is not None
             else None,
             volumes=self._key(
                 "volumes",
@@ -331,7 +329,7 @@ class SecureMlEnvironment(pulumi.ComponentResource):
         )
         # The S3 gateway endpoint's id is an output: a policy restricted to it is unknown at a first preview.
         exempt = [config.deployer_role_arn, *config.break_glass_role_arns]
-        scanner = [] if config.malware_protection_disabled_reason is not None else [malware_role_arn(ctx, MALWARE_NAME)]
+        scanner = [malware_role_arn(ctx, MALWARE_NAME)] if config.malware_protection else []
         network_ids = self._s3_endpoint_ids()
         outside_reason = config.vpc_endpoint_restriction_reason
         dataset_exemptions: dict[str, str] = {}

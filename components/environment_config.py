@@ -231,7 +231,7 @@ class EnvironmentConfig:
         require(not strict or reason is None, WHERE, reason_key, reason, f"no reason while {setting} holds")
 
     def _check_endpoint(self) -> None:
-        endpoint = self.sagemaker.endpoint if self.sagemaker is not None else None
+        endpoint = self.endpoint
         if endpoint is None:
             require(
                 self.fewer_endpoint_instances_reason is None,
@@ -267,6 +267,16 @@ class EnvironmentConfig:
     def prod(self) -> bool:
         """Whether this is the production environment."""
         return self.environment == "prod"
+
+    @property
+    def endpoint(self) -> EndpointSettings | None:
+        """The model endpoint's settings, or None when there is none (or no SageMaker at all)."""
+        return self.sagemaker.endpoint if self.sagemaker is not None else None
+
+    @property
+    def malware_protection(self) -> bool:
+        """Whether uploaded datasets are scanned (on unless ``malwareProtectionDisabledReason`` says why not)."""
+        return self.malware_protection_disabled_reason is None
 
     @staticmethod
     def from_stack_config(config: pulumi.Config | None = None) -> EnvironmentConfig:

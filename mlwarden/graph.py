@@ -66,25 +66,33 @@ def layer_of(resource_type: str) -> str:
     return _RESOURCE_LAYER.get(module, "data")
 
 
-def _is_composite(resource: RecordedResource, recording: Recording) -> bool:
-    """A component made only of components (e.g. SecureMlEnvironment): its parts are the nodes, not it.
+def _composites(recording: Recording) -> set[str]:
+    """URNs of components made only of components (e.g. SecureMlEnvironment): their parts are the nodes.
 
     A component that declares resources of its own (IsolatedNetwork, AuditTrail) is a node even when it also
     holds components (a flow-log role, a log group): the diagram shows what the user declared, one level in.
     """
-    children = recording.children(resource.urn)
-    return not resource.custom and bool(children) and not any(c.custom for c in children)
+    children: dict[str, list[RecordedResource]] = {}
+    for resource in recording.resources:
+        if resource.parent:
+            children.setdefault(resource.parent, []).append(resource)
+    return {
+        r.urn
+        for r in recording.resources
+        if not r.custom and children.get(r.urn) and not any(c.custom for c in children[r.urn])
+    }
 
 
 def _nodes(recording: Recording) -> dict[str, RecordedResource]:
     """URN of every resource → the node that stands for it in the diagram."""
     by_urn = recording.by_urn()
+    composites = _composites(recording)
     owner: dict[str, RecordedResource] = {}
     for resource in recording.resources:
         node: RecordedResource | None = None
         current: RecordedResource | None = resource
         while current is not None:
-            if current.type.startswith("mlwarden:") and not _is_composite(current, recording):
+            if current.type.startswith("mlwarden:") and current.urn not in composites:
                 node = current
             current = by_urn.get(current.parent or "")
         if node is None and resource.custom:

@@ -32,85 +32,40 @@ from __future__ import annotations
 
 from typing import Final
 
+#: Size ladders that several families share.
+_TO_16X: Final = ("large", "xlarge", "2xlarge", "4xlarge", "8xlarge", "12xlarge", "16xlarge")
+_TO_24X: Final = (*_TO_16X, "24xlarge")
+_TO_32X: Final = (*_TO_24X, "32xlarge")
+_GPU_TO_48X: Final = ("xlarge", "2xlarge", "4xlarge", "8xlarge", "12xlarge", "16xlarge", "24xlarge", "48xlarge")
+_GPU_2X_TO_48X: Final = ("2xlarge", "4xlarge", "8xlarge", "12xlarge", "24xlarge", "48xlarge")
+
+
+def _sizes(family: str, sizes: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(f"ml.{family}.{size}" for size in sizes)
+
+
 #: Every SageMaker instance type known to have local instance storage (see the module docstring).
 INSTANCE_STORAGE_TYPES: Final[frozenset[str]] = frozenset(
     {
         # General purpose, compute and memory optimised ("d" = local NVMe).
-        *(f"ml.c5d.{s}" for s in ("large", "xlarge", "2xlarge", "4xlarge", "9xlarge", "18xlarge")),
-        *(f"ml.c6gd.{s}" for s in ("large", "xlarge", "2xlarge", "4xlarge", "8xlarge", "12xlarge", "16xlarge")),
-        *(
-            f"ml.c6id.{s}"
-            for s in (
-                "large",
-                "xlarge",
-                "2xlarge",
-                "4xlarge",
-                "8xlarge",
-                "12xlarge",
-                "16xlarge",
-                "24xlarge",
-                "32xlarge",
-            )
-        ),
-        *(
-            f"ml.m5d.{s}"
-            for s in ("large", "xlarge", "2xlarge", "4xlarge", "8xlarge", "12xlarge", "16xlarge", "24xlarge")
-        ),
-        *(f"ml.m6gd.{s}" for s in ("large", "xlarge", "2xlarge", "4xlarge", "8xlarge", "12xlarge", "16xlarge")),
-        *(
-            f"ml.m6id.{s}"
-            for s in (
-                "large",
-                "xlarge",
-                "2xlarge",
-                "4xlarge",
-                "8xlarge",
-                "12xlarge",
-                "16xlarge",
-                "24xlarge",
-                "32xlarge",
-            )
-        ),
-        *(
-            f"ml.r5d.{s}"
-            for s in ("large", "xlarge", "2xlarge", "4xlarge", "8xlarge", "12xlarge", "16xlarge", "24xlarge")
-        ),
-        *(f"ml.r6gd.{s}" for s in ("large", "xlarge", "2xlarge", "4xlarge", "8xlarge", "12xlarge", "16xlarge")),
-        *(
-            f"ml.r6id.{s}"
-            for s in (
-                "large",
-                "xlarge",
-                "2xlarge",
-                "4xlarge",
-                "8xlarge",
-                "12xlarge",
-                "16xlarge",
-                "24xlarge",
-                "32xlarge",
-            )
-        ),
-        *(
-            f"ml.r7gd.{s}"
-            for s in ("medium", "large", "xlarge", "2xlarge", "4xlarge", "8xlarge", "12xlarge", "16xlarge")
-        ),
-        *(f"ml.i3en.{s}" for s in ("large", "xlarge", "2xlarge", "3xlarge", "6xlarge", "12xlarge", "24xlarge")),
+        *_sizes("c5d", ("large", "xlarge", "2xlarge", "4xlarge", "9xlarge", "18xlarge")),
+        *_sizes("c6gd", _TO_16X),
+        *_sizes("c6id", _TO_32X),
+        *_sizes("m5d", _TO_24X),
+        *_sizes("m6gd", _TO_16X),
+        *_sizes("m6id", _TO_32X),
+        *_sizes("r5d", _TO_24X),
+        *_sizes("r6gd", _TO_16X),
+        *_sizes("r6id", _TO_32X),
+        *_sizes("r7gd", ("medium", *_TO_16X)),
+        *_sizes("i3en", ("large", "xlarge", "2xlarge", "3xlarge", "6xlarge", "12xlarge", "24xlarge")),
         # GPU instances: most GPU inference and training runs here.
-        *(f"ml.g4dn.{s}" for s in ("xlarge", "2xlarge", "4xlarge", "8xlarge", "12xlarge", "16xlarge")),
-        *(
-            f"ml.g5.{s}"
-            for s in ("xlarge", "2xlarge", "4xlarge", "8xlarge", "12xlarge", "16xlarge", "24xlarge", "48xlarge")
-        ),
-        *(
-            f"ml.g6.{s}"
-            for s in ("xlarge", "2xlarge", "4xlarge", "8xlarge", "12xlarge", "16xlarge", "24xlarge", "48xlarge")
-        ),
-        *(
-            f"ml.g6e.{s}"
-            for s in ("xlarge", "2xlarge", "4xlarge", "8xlarge", "12xlarge", "16xlarge", "24xlarge", "48xlarge")
-        ),
-        *(f"ml.g7.{s}" for s in ("2xlarge", "4xlarge", "8xlarge", "12xlarge", "24xlarge", "48xlarge")),
-        *(f"ml.g7e.{s}" for s in ("2xlarge", "4xlarge", "8xlarge", "12xlarge", "24xlarge", "48xlarge")),
+        *_sizes("g4dn", ("xlarge", "2xlarge", "4xlarge", "8xlarge", "12xlarge", "16xlarge")),
+        *_sizes("g5", _GPU_TO_48X),
+        *_sizes("g6", _GPU_TO_48X),
+        *_sizes("g6e", _GPU_TO_48X),
+        *_sizes("g7", _GPU_2X_TO_48X),
+        *_sizes("g7e", _GPU_2X_TO_48X),
         "ml.gr6.4xlarge",
         "ml.gr6.8xlarge",
         "ml.p3dn.24xlarge",

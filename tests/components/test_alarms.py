@@ -4,12 +4,11 @@ components through the policy pack at the ``strict`` preset, and through parliam
 
 from __future__ import annotations
 
-import contextlib
 import importlib.util
 import json
 import re
 import sys
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
 from types import ModuleType
@@ -53,7 +52,7 @@ from mlwarden.components.logs import log_group_name_pattern
 from mlwarden.components.malware import VALIDATION_OBJECT
 from mlwarden.components.naming import trail_name
 from mlwarden.preview import PreviewResult, State, run_preview
-from mlwarden.recorder import ProgramError, Recording
+from mlwarden.recorder import Recording
 from mlwarden_rules.cis_monitoring import CIS_METRICS, NAMESPACE
 
 FILTER = "aws:cloudwatch/logMetricFilter:LogMetricFilter"
@@ -851,25 +850,11 @@ def test_a_bad_subscription_endpoint_input_fails_the_deployment_inside_apply(kit
     def program() -> None:
         build(kit, subscriptions=[Subscription("email", pulumi.Output.from_input("not-an-address"))])
 
-    message = apply_failure(kit, program)
+    message = kit.apply_failure(program)
     assert (
         "SecurityAlarms 'security': subscriptions.endpoint='not-an-address' is not accepted; "
         "expected an email address for email"
     ) in message
-
-
-def apply_failure(kit: Kit, program: Callable[[], object]) -> str:
-    """The message a deployment fails with when an ``Input`` argument is rejected inside ``apply``.
-
-    The recorder leaves the failed run's exception in Pulumi's RPC manager, so the next recording in this
-    process would fail with it ("Event loop is closed"); one empty recording drains it (reported to the
-    recorder's owner).
-    """
-    with pytest.raises(ProgramError) as raised:
-        kit.record(program)
-    with contextlib.suppress(ProgramError):
-        kit.record(lambda: None)
-    return str(raised.value.original)
 
 
 # -- the detection layer with the foundation components ------------------------------------------------------------

@@ -3,18 +3,15 @@ repository policy that denies everyone but the named roles (checked by evaluatin
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import re
-import sys
 from fnmatch import fnmatchcase
-from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import pulumi_aws as aws
 import pytest
 from testkit.component_kit import ACCOUNT, REGION, Kit
+from testkit.sagemaker_program import load_ml_stack
 
 from mlwarden.components import ArgumentError
 from mlwarden.components.ecr import (
@@ -26,7 +23,6 @@ from mlwarden.components.ecr import (
 from mlwarden.recorder import Recording
 from mlwarden_rules.values import UNKNOWN_SENTINELS
 
-PROGRAM_DIR = Path(__file__).parent / "programs" / "sagemaker"
 REPOSITORY = "aws:ecr/repository:Repository"
 POLICY = "aws:ecr/repositoryPolicy:RepositoryPolicy"
 LIFECYCLE = "aws:ecr/lifecyclePolicy:LifecyclePolicy"
@@ -40,19 +36,7 @@ ADMIN = f"arn:aws:iam::{ACCOUNT}:role/platform-admin"
 INSPECTOR = f"arn:aws:iam::{ACCOUNT}:role/aws-service-role/inspector2.amazonaws.com/AWSServiceRoleForAmazonInspector2"
 
 
-def load_program() -> ModuleType:
-    """The test program's body (``programs/sagemaker/ml_stack.py``), imported once."""
-    if "ml_stack" not in sys.modules:
-        spec = importlib.util.spec_from_file_location("ml_stack", PROGRAM_DIR / "ml_stack.py")
-        assert spec is not None
-        assert spec.loader is not None
-        module = importlib.util.module_from_spec(spec)
-        sys.modules["ml_stack"] = module
-        spec.loader.exec_module(module)
-    return sys.modules["ml_stack"]
-
-
-ml = load_program()
+ml = load_ml_stack()
 
 
 def record(kit: Kit, built: dict[str, Any] | None = None, **overrides: Any) -> Recording:

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import contextlib
 import re
-from collections.abc import Callable
 from fnmatch import fnmatchcase
 from typing import Any
 
@@ -19,7 +17,7 @@ from mlwarden.components.logs import (
     log_group_name,
     log_group_name_pattern,
 )
-from mlwarden.recorder import ProgramError, Recording
+from mlwarden.recorder import Recording
 from mlwarden_rules import thresholds
 from mlwarden_rules.facts.cloudwatch import RETENTION_DAYS
 
@@ -198,19 +196,5 @@ def test_a_bad_key_arn_input_fails_the_deployment_inside_apply(kit: Kit) -> None
         key = pulumi.Output.from_input("alias/logs")
         EncryptedLogGroup("subject", EncryptedLogGroupArgs(key=key), context=kit.context)
 
-    message = apply_failure(kit, program)
+    message = kit.apply_failure(program)
     assert "EncryptedLogGroup 'subject': key='alias/logs' is not accepted; expected the logs EncryptionKey" in message
-
-
-def apply_failure(kit: Kit, program: Callable[[], object]) -> str:
-    """The message a deployment fails with when an ``Input`` argument is rejected inside ``apply``.
-
-    The recorder leaves the failed run's exception in Pulumi's RPC manager, so the next recording in this
-    process would fail with it ("Event loop is closed"); one empty recording drains it (reported to the
-    recorder's owner).
-    """
-    with pytest.raises(ProgramError) as raised:
-        kit.record(program)
-    with contextlib.suppress(ProgramError):
-        kit.record(lambda: None)
-    return str(raised.value.original)

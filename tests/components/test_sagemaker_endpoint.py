@@ -3,15 +3,12 @@ with that bucket's key, instance counts, the role's grants, and ``grant_invoke``
 
 from __future__ import annotations
 
-import importlib.util
 import re
-import sys
-from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import pytest
 from testkit.component_kit import ACCOUNT, REASON, REGION, Kit, run_created
+from testkit.sagemaker_program import load_ml_stack
 
 from mlwarden.components import ArgumentError
 from mlwarden.components.ecr import SecureContainerRepository
@@ -21,7 +18,6 @@ from mlwarden_rules import thresholds
 from mlwarden_rules.sagemaker_instances import has_instance_storage
 from mlwarden_rules.values import UNKNOWN_SENTINELS
 
-PROGRAM_DIR = Path(__file__).parent / "programs" / "sagemaker"
 MODEL = "aws:sagemaker/model:Model"
 CONFIG = "aws:sagemaker/endpointConfiguration:EndpointConfiguration"
 ENDPOINT = "aws:sagemaker/endpoint:Endpoint"
@@ -33,19 +29,7 @@ MONITORING = f"mlwarden-test-monitoring-{ACCOUNT}-{REGION}"
 ANY_KEY = f"arn:aws:kms:{REGION}:{ACCOUNT}:key/*"
 
 
-def load_program() -> ModuleType:
-    """The test program's body (``programs/sagemaker/ml_stack.py``), imported once."""
-    if "ml_stack" not in sys.modules:
-        spec = importlib.util.spec_from_file_location("ml_stack", PROGRAM_DIR / "ml_stack.py")
-        assert spec is not None
-        assert spec.loader is not None
-        module = importlib.util.module_from_spec(spec)
-        sys.modules["ml_stack"] = module
-        spec.loader.exec_module(module)
-    return sys.modules["ml_stack"]
-
-
-ml = load_program()
+ml = load_ml_stack()
 
 
 def endpoint_program(kit: Kit, built: dict[str, Any] | None = None, **overrides: Any) -> Any:

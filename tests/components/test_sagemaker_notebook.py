@@ -3,61 +3,27 @@
 from __future__ import annotations
 
 import base64
-import contextvars
-import importlib.util
 import re
-import sys
 from collections.abc import Callable
-from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import pulumi
 import pulumi_aws as aws
 import pytest
-from pulumi.runtime.settings import SETTINGS
 from testkit.component_kit import ACCOUNT, REASON, REGION, Kit
+from testkit.sagemaker_program import load_ml_stack
 
 from mlwarden.components import ArgumentError
 from mlwarden.components.sagemaker_notebook import NotebookLifecycle, SecureNotebook
 from mlwarden.recorder import ProgramError, Recording
 from mlwarden_rules.values import UNKNOWN_SENTINELS
 
-PROGRAM_DIR = Path(__file__).parent / "programs" / "sagemaker"
 NOTEBOOK = "aws:sagemaker/notebookInstance:NotebookInstance"
 LIFECYCLE = "aws:sagemaker/notebookInstanceLifecycleConfiguration:NotebookInstanceLifecycleConfiguration"
 NAME = f"mlwarden-test-research-{ACCOUNT}-{REGION}"
 
 
-def load_program() -> ModuleType:
-    """The test program's body (``programs/sagemaker/ml_stack.py``), imported once."""
-    if "ml_stack" not in sys.modules:
-        spec = importlib.util.spec_from_file_location("ml_stack", PROGRAM_DIR / "ml_stack.py")
-        assert spec is not None
-        assert spec.loader is not None
-        module = importlib.util.module_from_spec(spec)
-        sys.modules["ml_stack"] = module
-        spec.loader.exec_module(module)
-    return sys.modules["ml_stack"]
-
-
-ml = load_program()
-
-
-def forget_failed_program() -> None:
-    """Drop what a program that failed inside ``apply`` left behind in the Pulumi SDK's shared state.
-
-    The SDK keeps pending output tasks and RPCs in context variables whose default is one shared set; a
-    program that fails inside ``apply`` leaves tasks of its (now closed) event loop there, and the next
-    recording in the process would wait on them ("Event loop is closed"). The recorder should do this
-    itself after a failed run.
-    """
-
-    def clear() -> None:
-        SETTINGS.outputs.clear()
-        SETTINGS.rpc_manager.clear()
-
-    contextvars.Context().run(clear)
+ml = load_ml_stack()
 
 
 @pytest.fixture(scope="module")
@@ -252,9 +218,6 @@ def test_a_credential_in_a_script_is_named_by_kind_and_line_never_by_value(kit: 
 def test_bad_ids_fail_the_deployment_inside_apply(
     kit: Kit, argument: str, overrides: Callable[[], dict[str, Any]], value: str
 ) -> None:
-    try:
-        with pytest.raises(ProgramError) as raised:
-            attempt(kit, lambda f: SecureNotebook("subject", ml.notebook_args(f, **overrides()), context=kit.context))
-    finally:
-        forget_failed_program()
+    with pytest.raises(ProgramError) as raised:
+        attempt(kit, lambda f: SecureNotebook("subject", ml.notebook_args(f, **overrides()), context=kit.context))
     assert f"SecureNotebook 'subject': {argument}={value!r} is not accepted" in str(raised.value.original)

@@ -22,16 +22,14 @@ judge here.
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import sys
 from collections.abc import Callable
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import pytest
 from testkit.paths import PACK_DIR, PRESETS_DIR
+from testkit.sagemaker_program import PROGRAM_DIR, load_ml_stack
 
 from mlwarden.components import AwsContext
 from mlwarden.components.sagemaker_endpoint import EndpointVariant
@@ -39,7 +37,6 @@ from mlwarden.preview import Diagnostic, PreviewResult, State, analyze, offline_
 from mlwarden.project import load_project, load_stack_config
 from mlwarden.recorder import run_program
 
-PROGRAM_DIR = Path(__file__).parent / "programs" / "sagemaker"
 STRICT = PRESETS_DIR / "strict.json"
 STACK = "test"
 HEADER_KEY = "s3-kms-header-fields-name-key-by-arn"
@@ -52,19 +49,7 @@ EXEMPTED_BY_DESIGN = {
 }
 
 
-def load_program() -> ModuleType:
-    """The test program's body (``programs/sagemaker/ml_stack.py``), imported once."""
-    if "ml_stack" not in sys.modules:
-        spec = importlib.util.spec_from_file_location("ml_stack", PROGRAM_DIR / "ml_stack.py")
-        assert spec is not None
-        assert spec.loader is not None
-        module = importlib.util.module_from_spec(spec)
-        sys.modules["ml_stack"] = module
-        spec.loader.exec_module(module)
-    return sys.modules["ml_stack"]
-
-
-ml = load_program()
+ml = load_ml_stack()
 
 
 def preview_of(

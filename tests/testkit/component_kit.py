@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import pytest
 import yaml
 
 from mlwarden.bridge import POLICY_DOCUMENT_PROPERTIES
@@ -28,7 +29,7 @@ from mlwarden.components import (
     allow,
     bucket_name_for,
 )
-from mlwarden.recorder import OfflineInvokes, RecordedResource, Recording, run_program
+from mlwarden.recorder import OfflineInvokes, ProgramError, RecordedResource, Recording, run_program
 from mlwarden_rules.values import UNKNOWN_SENTINELS
 from testkit.paths import STACKS_DIR
 
@@ -176,6 +177,16 @@ class Kit:
         """Run ``stacks/__main__.py`` with ``stacks/Pulumi.<stack>.yaml``."""
         config = stack_config(stack)
         return run_program(STACKS_DIR, project=PROJECT, stack=stack, config=config, invokes=invokes_for(config))
+
+    def apply_failure(self, program: Callable[[], object]) -> str:
+        """The message a deployment fails with when an ``Input`` argument is rejected inside ``apply``.
+
+        The recorder isolates a failed run from the next one (tests/preview/test_recorder.py), so nothing
+        needs draining afterwards.
+        """
+        with pytest.raises(ProgramError) as raised:
+            self.record(program)
+        return str(raised.value.original)
 
     @staticmethod
     def document(resource: RecordedResource, prop: str = "policy") -> dict[str, Any]:
